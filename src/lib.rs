@@ -1,0 +1,130 @@
+//! kycdesk: customer onboarding, KYC review and billing details, with a
+//! role-gated staff console.
+
+pub mod audit;
+pub mod config;
+pub mod db;
+pub mod mail;
+pub mod templates;
+pub mod web;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context;
+use tokio::net::TcpListener;
+use tokio::task::JoinHandle;
+
+use crate::config::Config;
+use crate::db::Db;
+use crate::mail::{Mailer, Transport};
+use crate::templates::Templates;
+use crate::web::AppState;
+
+/// How often expired sessions are swept.
+const SESSION_SWEEP: Duration = Duration::from_secs(600);
+
+/// A ready application: migrated database, state, router and background
+/// workers. Dropping it stops the workers.
+pub struct App {
+    pub state: AppState,
+    workers: Vec<JoinHandle<()>>,
+}
+
+impl Drop for App {
+    fn drop(&mut self) {
+        for worker in &self.workers {
+            worker.abort();
+        }
+    }
+}
+
+impl App {
+    /// Prepares the data directory and database, and starts the mail
+    /// delivery worker and the session sweeper.
+    pub async fn build(config: Config) -> anyhow::Result<App> {
+        std::fs::create_dir_all(&config.data_dir)
+            .with_context(|| format!("cannot create the data directory {}", config.data_dir.display()))?;
+        let db = open_database(&config).await?;
+        let templates = Templates::new();
+        let mailer = Mailer::new(templates.clone(), config.mail_from.clone());
+        let transport = Transport::new(&config.mail_transport).context("cannot set up the mail transport")?;
+        let state = AppState {
+            config: Arc::new(config),
+            db,
+            templates,
+            mailer,
+            metrics: Arc::new(web::metrics::Metrics::new()),
+        };
+        let workers = vec![
+            tokio::spawn(mail::delivery::run(
+                state.db.clone(),
+                transport,
+                state.config.mail_from.clone(),
+                state.config.outbox.clone(),
+            )),
+            tokio::spawn(sweep_sessions(state.db.clone())),
+        ];
+        Ok(App { state, workers })
+    }
+
+    pub fn router(&self) -> axum::Router {
+        web::router(self.state.clone())
+    }
+
+    /// Serves HTTP on `listener` until the process is asked to stop.
+    pub async fn serve(self, listener: TcpListener) -> anyhow::Result<()> {
+        let service = self.router().into_make_service_with_connect_info::<SocketAddr>();
+        axum::serve(listener, service).with_graceful_shutdown(shutdown_signal()).await?;
+        Ok(())
+    }
+}
+
+/// Opens the pool and applies pending migrations.
+pub async fn open_database(config: &Config) -> anyhow::Result<Db> {
+    if let config::DatabaseUrl::Sqlite(path) = &config.database_url
+        && let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty())
+    {
+        std::fs::create_dir_all(parent).with_context(|| format!("cannot create {}", parent.display()))?;
+    }
+    let db = Db::new(&config.database_url, config.database_pool_size)?;
+    let applied = db
+        .run(|conn| db::migrations::run(conn).map_err(|e| anyhow::anyhow!(e)))
+        .await
+        .with_context(|| format!("cannot migrate the database at {:?}", config.database_url))?;
+    for name in applied {
+        tracing::info!(migration = %name, "applied migration");
+    }
+    Ok(db)
+}
+
+async fn sweep_sessions(db: Db) {
+    loop {
+        match db.run(|conn| web::session::delete_expired(conn).map_err(anyhow::Error::from)).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(sessions = n, "swept expired sessions"),
+            Err(e) => tracing::error!(error = ?e, "sweeping sessions failed"),
+        }
+        tokio::time::sleep(SESSION_SWEEP).await;
+    }
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        if let Ok(mut signal) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            signal.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutting down");
+}
