@@ -17,17 +17,44 @@ use url::Url;
 pub const SETTINGS: &[(&str, &str)] = &[
     ("KYCDESK_DATABASE_URL", "sqlite://PATH or postgres://…"),
     ("KYCDESK_BIND", "address the web server listens on"),
-    ("KYCDESK_BASE_URL", "public URL used for every link in emails"),
-    ("KYCDESK_DATA_DIR", "directory for the SQLite file, outbox and documents"),
-    ("KYCDESK_SMTP_URL", "SMTP relay; unset writes .eml files to <data>/outbox"),
+    (
+        "KYCDESK_BASE_URL",
+        "public URL used for every link in emails",
+    ),
+    (
+        "KYCDESK_DATA_DIR",
+        "directory for the SQLite file, outbox and documents",
+    ),
+    (
+        "KYCDESK_SMTP_URL",
+        "SMTP relay; unset writes .eml files to <data>/outbox",
+    ),
     ("KYCDESK_MAIL_FROM", "sender of every email"),
-    ("KYCDESK_SECRET_KEY", "signing key; generated into <data>/secret.key when unset"),
+    (
+        "KYCDESK_SECRET_KEY",
+        "signing key; generated into <data>/secret.key when unset",
+    ),
     ("KYCDESK_LOG_FORMAT", "human or json"),
-    ("KYCDESK_DATABASE_POOL_SIZE", "database connections per instance"),
-    ("KYCDESK_REQUEST_TIMEOUT_SECONDS", "longest a request may take"),
-    ("KYCDESK_OUTBOX_POLL_MS", "how often the mail worker looks for due mail"),
-    ("KYCDESK_OUTBOX_RETRY_BASE_MS", "first retry delay after a temporary failure"),
-    ("KYCDESK_OUTBOX_LEASE_SECONDS", "how long a delivery attempt holds a message"),
+    (
+        "KYCDESK_DATABASE_POOL_SIZE",
+        "database connections per instance",
+    ),
+    (
+        "KYCDESK_REQUEST_TIMEOUT_SECONDS",
+        "longest a request may take",
+    ),
+    (
+        "KYCDESK_OUTBOX_POLL_MS",
+        "how often the mail worker looks for due mail",
+    ),
+    (
+        "KYCDESK_OUTBOX_RETRY_BASE_MS",
+        "first retry delay after a temporary failure",
+    ),
+    (
+        "KYCDESK_OUTBOX_LEASE_SECONDS",
+        "how long a delivery attempt holds a message",
+    ),
 ];
 
 const PREFIX: &str = "KYCDESK_";
@@ -163,7 +190,10 @@ impl Sources {
         };
         let file = if path.exists() || must_exist {
             let text = std::fs::read_to_string(&path).map_err(|e| {
-                ConfigError::new("KYCDESK_CONFIG", format!("cannot read {}: {e}", path.display()))
+                ConfigError::new(
+                    "KYCDESK_CONFIG",
+                    format!("cannot read {}: {e}", path.display()),
+                )
             })?;
             parse_file(&text).map_err(|e| {
                 ConfigError::new(&e.setting, format!("in {}: {}", path.display(), e.message))
@@ -174,7 +204,10 @@ impl Sources {
         Ok(Sources { env, file })
     }
 
-    pub fn new(env: BTreeMap<String, String>, file_text: Option<&str>) -> Result<Self, ConfigError> {
+    pub fn new(
+        env: BTreeMap<String, String>,
+        file_text: Option<&str>,
+    ) -> Result<Self, ConfigError> {
         let file = match file_text {
             Some(text) => parse_file(text)?,
             None => BTreeMap::new(),
@@ -205,14 +238,17 @@ impl Sources {
 }
 
 fn parse_file(text: &str) -> Result<BTreeMap<String, String>, ConfigError> {
-    let table: toml::Table = text
-        .parse()
-        .map_err(|e: toml::de::Error| ConfigError::new("KYCDESK_CONFIG", e.message().to_string()))?;
+    let table: toml::Table = text.parse().map_err(|e: toml::de::Error| {
+        ConfigError::new("KYCDESK_CONFIG", e.message().to_string())
+    })?;
     let mut settings = BTreeMap::new();
     for (key, value) in table {
         let setting = format!("{PREFIX}{}", key.to_ascii_uppercase());
         if !SETTINGS.iter().any(|(name, _)| *name == setting) {
-            return Err(ConfigError::new("KYCDESK_CONFIG", format!("unknown key `{key}`")));
+            return Err(ConfigError::new(
+                "KYCDESK_CONFIG",
+                format!("unknown key `{key}`"),
+            ));
         }
         let value = match value {
             toml::Value::String(s) => s,
@@ -221,7 +257,10 @@ fn parse_file(text: &str) -> Result<BTreeMap<String, String>, ConfigError> {
             other => {
                 return Err(ConfigError::new(
                     &setting,
-                    format!("`{key}` must be a string or a number, not {}", other.type_str()),
+                    format!(
+                        "`{key}` must be a string or a number, not {}",
+                        other.type_str()
+                    ),
                 ));
             }
         };
@@ -243,33 +282,50 @@ where
         None => Ok(default),
         Some(raw) => match raw.parse::<T>() {
             Ok(n) if n >= min => Ok(n),
-            _ => Err(ConfigError::new(setting, format!("expected a whole number of at least {min}, got `{raw}`"))),
+            _ => Err(ConfigError::new(
+                setting,
+                format!("expected a whole number of at least {min}, got `{raw}`"),
+            )),
         },
     }
 }
 
 impl Config {
     pub fn load(sources: &Sources) -> Result<Config, ConfigError> {
-        let data_dir = PathBuf::from(sources.get("KYCDESK_DATA_DIR").unwrap_or_else(|| "./data".into()));
+        let data_dir = PathBuf::from(
+            sources
+                .get("KYCDESK_DATA_DIR")
+                .unwrap_or_else(|| "./data".into()),
+        );
 
         let database_url = match sources.get("KYCDESK_DATABASE_URL") {
-            Some(raw) => DatabaseUrl::parse(&raw).map_err(|m| ConfigError::new("KYCDESK_DATABASE_URL", m))?,
+            Some(raw) => {
+                DatabaseUrl::parse(&raw).map_err(|m| ConfigError::new("KYCDESK_DATABASE_URL", m))?
+            }
             None => DatabaseUrl::Sqlite(data_dir.join("kycdesk.db")),
         };
 
-        let bind_raw = sources.get("KYCDESK_BIND").unwrap_or_else(|| "127.0.0.1:8080".into());
+        let bind_raw = sources
+            .get("KYCDESK_BIND")
+            .unwrap_or_else(|| "127.0.0.1:8080".into());
         let bind: SocketAddr = bind_raw.parse().map_err(|_| {
-            ConfigError::new("KYCDESK_BIND", format!("expected an address like 127.0.0.1:8080, got `{bind_raw}`"))
+            ConfigError::new(
+                "KYCDESK_BIND",
+                format!("expected an address like 127.0.0.1:8080, got `{bind_raw}`"),
+            )
         })?;
 
         let base_url = match sources.get("KYCDESK_BASE_URL") {
-            Some(raw) => parse_base_url(&raw).map_err(|m| ConfigError::new("KYCDESK_BASE_URL", m))?,
+            Some(raw) => {
+                parse_base_url(&raw).map_err(|m| ConfigError::new("KYCDESK_BASE_URL", m))?
+            }
             None => Url::parse(&format!("http://{bind}/")).expect("a socket address makes a URL"),
         };
 
         let mail_transport = match sources.get("KYCDESK_SMTP_URL") {
             Some(raw) => {
-                let url = Url::parse(&raw).map_err(|e| ConfigError::new("KYCDESK_SMTP_URL", e.to_string()))?;
+                let url = Url::parse(&raw)
+                    .map_err(|e| ConfigError::new("KYCDESK_SMTP_URL", e.to_string()))?;
                 if !matches!(url.scheme(), "smtp" | "smtps") || url.host_str().is_none() {
                     return Err(ConfigError::new(
                         "KYCDESK_SMTP_URL",
@@ -283,20 +339,33 @@ impl Config {
 
         let mail_from = match sources.get("KYCDESK_MAIL_FROM") {
             Some(raw) => raw.parse::<Mailbox>().map_err(|e| {
-                ConfigError::new("KYCDESK_MAIL_FROM", format!("not a valid sender address `{raw}`: {e}"))
+                ConfigError::new(
+                    "KYCDESK_MAIL_FROM",
+                    format!("not a valid sender address `{raw}`: {e}"),
+                )
             })?,
             None => {
                 let host = base_url.host_str().unwrap_or("localhost");
-                let host = if host.parse::<std::net::IpAddr>().is_ok() { "localhost" } else { host };
-                format!("kycdesk <no-reply@{host}>")
-                    .parse()
-                    .map_err(|e| ConfigError::new("KYCDESK_MAIL_FROM", format!("cannot derive a sender from the base URL: {e}")))?
+                let host = if host.parse::<std::net::IpAddr>().is_ok() {
+                    "localhost"
+                } else {
+                    host
+                };
+                format!("kycdesk <no-reply@{host}>").parse().map_err(|e| {
+                    ConfigError::new(
+                        "KYCDESK_MAIL_FROM",
+                        format!("cannot derive a sender from the base URL: {e}"),
+                    )
+                })?
             }
         };
 
         let secret_key = match sources.get("KYCDESK_SECRET_KEY") {
             Some(raw) if raw.len() < 32 => {
-                return Err(ConfigError::new("KYCDESK_SECRET_KEY", "must be at least 32 characters long"));
+                return Err(ConfigError::new(
+                    "KYCDESK_SECRET_KEY",
+                    "must be at least 32 characters long",
+                ));
             }
             Some(raw) => SecretKey(SecretString::from(raw)),
             None => load_or_create_secret_key(&data_dir)?,
@@ -306,7 +375,10 @@ impl Config {
             None | Some("human") => LogFormat::Human,
             Some("json") => LogFormat::Json,
             Some(other) => {
-                return Err(ConfigError::new("KYCDESK_LOG_FORMAT", format!("expected human or json, got `{other}`")));
+                return Err(ConfigError::new(
+                    "KYCDESK_LOG_FORMAT",
+                    format!("expected human or json, got `{other}`"),
+                ));
             }
         };
 
@@ -320,11 +392,31 @@ impl Config {
             secret_key,
             log_format,
             database_pool_size: parse_number(sources, "KYCDESK_DATABASE_POOL_SIZE", 8, 1)?,
-            request_timeout: Duration::from_secs(parse_number(sources, "KYCDESK_REQUEST_TIMEOUT_SECONDS", 30, 1)?),
+            request_timeout: Duration::from_secs(parse_number(
+                sources,
+                "KYCDESK_REQUEST_TIMEOUT_SECONDS",
+                30,
+                1,
+            )?),
             outbox: OutboxSettings {
-                poll_interval: Duration::from_millis(parse_number(sources, "KYCDESK_OUTBOX_POLL_MS", 2000, 10)?),
-                retry_base: Duration::from_millis(parse_number(sources, "KYCDESK_OUTBOX_RETRY_BASE_MS", 30_000, 10)?),
-                lease: Duration::from_secs(parse_number(sources, "KYCDESK_OUTBOX_LEASE_SECONDS", 300, 1)?),
+                poll_interval: Duration::from_millis(parse_number(
+                    sources,
+                    "KYCDESK_OUTBOX_POLL_MS",
+                    2000,
+                    10,
+                )?),
+                retry_base: Duration::from_millis(parse_number(
+                    sources,
+                    "KYCDESK_OUTBOX_RETRY_BASE_MS",
+                    30_000,
+                    10,
+                )?),
+                lease: Duration::from_secs(parse_number(
+                    sources,
+                    "KYCDESK_OUTBOX_LEASE_SECONDS",
+                    300,
+                    1,
+                )?),
             },
         })
     }
@@ -361,7 +453,9 @@ fn parse_base_url(raw: &str) -> Result<Url, String> {
 /// data so sessions and signed values survive restarts.
 fn load_or_create_secret_key(data_dir: &Path) -> Result<SecretKey, ConfigError> {
     let path = data_dir.join("secret.key");
-    let error = |e: std::io::Error| ConfigError::new("KYCDESK_SECRET_KEY", format!("{}: {e}", path.display()));
+    let error = |e: std::io::Error| {
+        ConfigError::new("KYCDESK_SECRET_KEY", format!("{}: {e}", path.display()))
+    };
     if let Ok(existing) = std::fs::read_to_string(&path) {
         let existing = existing.trim().to_string();
         if existing.len() < 32 {
@@ -398,16 +492,21 @@ mod tests {
 
     fn load(env: &[(&str, &str)], file: Option<&str>) -> Result<Config, ConfigError> {
         let dir = std::env::temp_dir().join(format!("kycdesk-config-{}", rand::random::<u64>()));
-        let mut map: BTreeMap<String, String> =
-            env.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
-        map.entry("KYCDESK_DATA_DIR".into()).or_insert(dir.display().to_string());
+        let mut map: BTreeMap<String, String> = env
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        map.entry("KYCDESK_DATA_DIR".into())
+            .or_insert(dir.display().to_string());
         Config::load(&Sources::new(map, file)?)
     }
 
     #[test]
     fn defaults_use_sqlite_in_the_data_dir_and_file_mail() {
         let config = load(&[("KYCDESK_DATA_DIR", "/tmp/kycdesk-defaults-test")], None).unwrap();
-        assert!(matches!(&config.database_url, DatabaseUrl::Sqlite(p) if p.ends_with("kycdesk.db")));
+        assert!(
+            matches!(&config.database_url, DatabaseUrl::Sqlite(p) if p.ends_with("kycdesk.db"))
+        );
         assert_eq!(config.bind.to_string(), "127.0.0.1:8080");
         assert_eq!(config.base_url.as_str(), "http://127.0.0.1:8080/");
         assert!(matches!(config.mail_transport, MailTransport::Files(_)));
@@ -454,9 +553,15 @@ mod tests {
     fn secrets_never_print() {
         let config = load(
             &[
-                ("KYCDESK_DATABASE_URL", "postgres://app:hunter2@db.internal/kyc"),
+                (
+                    "KYCDESK_DATABASE_URL",
+                    "postgres://app:hunter2@db.internal/kyc",
+                ),
                 ("KYCDESK_SMTP_URL", "smtp://user:mailpass@relay:587"),
-                ("KYCDESK_SECRET_KEY", "0123456789abcdef0123456789abcdef-top-secret"),
+                (
+                    "KYCDESK_SECRET_KEY",
+                    "0123456789abcdef0123456789abcdef-top-secret",
+                ),
             ],
             None,
         )

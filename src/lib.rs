@@ -44,12 +44,17 @@ impl App {
     /// Prepares the data directory and database, and starts the mail
     /// delivery worker and the session sweeper.
     pub async fn build(config: Config) -> anyhow::Result<App> {
-        std::fs::create_dir_all(&config.data_dir)
-            .with_context(|| format!("cannot create the data directory {}", config.data_dir.display()))?;
+        std::fs::create_dir_all(&config.data_dir).with_context(|| {
+            format!(
+                "cannot create the data directory {}",
+                config.data_dir.display()
+            )
+        })?;
         let db = open_database(&config).await?;
         let templates = Templates::new();
         let mailer = Mailer::new(templates.clone(), config.mail_from.clone());
-        let transport = Transport::new(&config.mail_transport).context("cannot set up the mail transport")?;
+        let transport =
+            Transport::new(&config.mail_transport).context("cannot set up the mail transport")?;
         let state = AppState {
             config: Arc::new(config),
             db,
@@ -75,8 +80,12 @@ impl App {
 
     /// Serves HTTP on `listener` until the process is asked to stop.
     pub async fn serve(self, listener: TcpListener) -> anyhow::Result<()> {
-        let service = self.router().into_make_service_with_connect_info::<SocketAddr>();
-        axum::serve(listener, service).with_graceful_shutdown(shutdown_signal()).await?;
+        let service = self
+            .router()
+            .into_make_service_with_connect_info::<SocketAddr>();
+        axum::serve(listener, service)
+            .with_graceful_shutdown(shutdown_signal())
+            .await?;
         Ok(())
     }
 }
@@ -86,7 +95,8 @@ pub async fn open_database(config: &Config) -> anyhow::Result<Db> {
     if let config::DatabaseUrl::Sqlite(path) = &config.database_url
         && let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty())
     {
-        std::fs::create_dir_all(parent).with_context(|| format!("cannot create {}", parent.display()))?;
+        std::fs::create_dir_all(parent)
+            .with_context(|| format!("cannot create {}", parent.display()))?;
     }
     let db = Db::new(&config.database_url, config.database_pool_size)?;
     let applied = db
@@ -101,7 +111,10 @@ pub async fn open_database(config: &Config) -> anyhow::Result<Db> {
 
 async fn sweep_sessions(db: Db) {
     loop {
-        match db.run(|conn| web::session::delete_expired(conn).map_err(anyhow::Error::from)).await {
+        match db
+            .run(|conn| web::session::delete_expired(conn).map_err(anyhow::Error::from))
+            .await
+        {
             Ok(0) => {}
             Ok(n) => tracing::info!(sessions = n, "swept expired sessions"),
             Err(e) => tracing::error!(error = ?e, "sweeping sessions failed"),
@@ -116,7 +129,9 @@ async fn shutdown_signal() {
     };
     #[cfg(unix)]
     let terminate = async {
-        if let Ok(mut signal) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+        if let Ok(mut signal) =
+            tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        {
             signal.recv().await;
         }
     };

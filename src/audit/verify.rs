@@ -25,13 +25,18 @@ pub fn verify(conn: &mut DbConnection) -> QueryResult<Outcome> {
             .select(AuditRow::as_select())
             .load(conn)?;
         if rows.is_empty() {
-            return Ok(Outcome::Intact { rows: (expected_seq - 1) as u64 });
+            return Ok(Outcome::Intact {
+                rows: (expected_seq - 1) as u64,
+            });
         }
         for row in rows {
             if row.seq != expected_seq {
                 return Ok(Outcome::Broken {
                     seq: expected_seq,
-                    reason: format!("row {expected_seq} is missing (the next row is {})", row.seq),
+                    reason: format!(
+                        "row {expected_seq} is missing (the next row is {})",
+                        row.seq
+                    ),
                 });
             }
             if row.prev_hash != prev_hash {

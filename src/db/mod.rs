@@ -51,7 +51,9 @@ impl DbConnection {
                 .map_err(ConnectionError::CouldntSetupConfiguration)?;
                 Ok(DbConnection::Sqlite(conn))
             }
-            DatabaseUrl::Postgres(url) => Ok(DbConnection::Postgres(PgConnection::establish(url.expose_secret())?)),
+            DatabaseUrl::Postgres(url) => Ok(DbConnection::Postgres(PgConnection::establish(
+                url.expose_secret(),
+            )?)),
         }
     }
 }
@@ -67,7 +69,9 @@ where
     E: From<diesel::result::Error>,
 {
     match conn {
-        DbConnection::Sqlite(c) => AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE")?,
+        DbConnection::Sqlite(c) => {
+            AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE")?
+        }
         DbConnection::Postgres(c) => AnsiTransactionManager::begin_transaction(c)?,
     }
     match f(conn) {
@@ -75,10 +79,12 @@ where
             <DbConnection as Connection>::TransactionManager::commit_transaction(conn)?;
             Ok(value)
         }
-        Err(error) => match <DbConnection as Connection>::TransactionManager::rollback_transaction(conn) {
-            Ok(()) | Err(diesel::result::Error::BrokenTransactionManager) => Err(error),
-            Err(rollback_error) => Err(rollback_error.into()),
-        },
+        Err(error) => {
+            match <DbConnection as Connection>::TransactionManager::rollback_transaction(conn) {
+                Ok(()) | Err(diesel::result::Error::BrokenTransactionManager) => Err(error),
+                Err(rollback_error) => Err(rollback_error.into()),
+            }
+        }
     }
 }
 
@@ -97,9 +103,15 @@ impl managed::Manager for Manager {
             .map_err(|e| ConnectionError::BadConnection(format!("connection task failed: {e}")))?
     }
 
-    async fn recycle(&self, conn: &mut DbConnection, _: &Metrics) -> RecycleResult<ConnectionError> {
+    async fn recycle(
+        &self,
+        conn: &mut DbConnection,
+        _: &Metrics,
+    ) -> RecycleResult<ConnectionError> {
         if <DbConnection as Connection>::TransactionManager::is_broken_transaction_manager(conn) {
-            return Err(RecycleError::message("connection left inside a broken transaction"));
+            return Err(RecycleError::message(
+                "connection left inside a broken transaction",
+            ));
         }
         Ok(())
     }
@@ -141,7 +153,10 @@ impl Db {
     }
 
     /// Runs `f` on a pooled connection, outside any transaction.
-    pub async fn run<T, E>(&self, f: impl FnOnce(&mut DbConnection) -> Result<T, E> + Send + 'static) -> Result<T, E>
+    pub async fn run<T, E>(
+        &self,
+        f: impl FnOnce(&mut DbConnection) -> Result<T, E> + Send + 'static,
+    ) -> Result<T, E>
     where
         T: Send + 'static,
         E: From<DbError> + Send + 'static,
@@ -154,7 +169,10 @@ impl Db {
 
     /// Runs `f` inside one write transaction: the state change, its audit row
     /// and any outbox row commit together or not at all.
-    pub async fn write<T, E>(&self, f: impl FnOnce(&mut DbConnection) -> Result<T, E> + Send + 'static) -> Result<T, E>
+    pub async fn write<T, E>(
+        &self,
+        f: impl FnOnce(&mut DbConnection) -> Result<T, E> + Send + 'static,
+    ) -> Result<T, E>
     where
         T: Send + 'static,
         E: From<DbError> + From<diesel::result::Error> + Send + 'static,
@@ -172,7 +190,9 @@ pub fn now() -> PrimitiveDateTime {
 pub fn to_stored(t: OffsetDateTime) -> PrimitiveDateTime {
     let t = t.to_offset(time::UtcOffset::UTC);
     let micros = t.microsecond();
-    let t = t.replace_microsecond(micros).expect("microseconds are in range");
+    let t = t
+        .replace_microsecond(micros)
+        .expect("microseconds are in range");
     PrimitiveDateTime::new(t.date(), t.time())
 }
 

@@ -12,6 +12,7 @@ use serde_json::json;
 use time::PrimitiveDateTime;
 
 use super::outbox::State;
+use super::single_line;
 use super::transport::{SendFailure, Transport};
 use crate::audit::{self, Actor, Event, Origin};
 use crate::config::OutboxSettings;
@@ -65,13 +66,25 @@ impl Round {
 }
 
 /// Delivers until the task is dropped, sleeping `poll_interval` whenever
-/// nothing was due.
+/// nothing was due. Each round runs as its own task, so even a panic while
+/// sending one message cannot stop delivery for good (that message's lease
+/// runs out and it is tried again).
 pub async fn run(db: Db, transport: Transport, from: Mailbox, settings: OutboxSettings) {
     loop {
-        match deliver_due(&db, &transport, &from, &settings).await {
-            Ok(round) if round.claimed() > 0 => continue,
-            Ok(_) => {}
-            Err(e) => tracing::error!(error = %e, "mail delivery round failed"),
+        let round = tokio::spawn({
+            let (db, transport, from, settings) = (
+                db.clone(),
+                transport.clone(),
+                from.clone(),
+                settings.clone(),
+            );
+            async move { deliver_due(&db, &transport, &from, &settings).await }
+        });
+        match round.await {
+            Ok(Ok(round)) if round.claimed() > 0 => continue,
+            Ok(Ok(_)) => {}
+            Ok(Err(e)) => tracing::error!(error = %e, "mail delivery round failed"),
+            Err(e) => tracing::error!(error = %e, "mail delivery round panicked"),
         }
         tokio::time::sleep(settings.poll_interval).await;
     }
@@ -85,7 +98,9 @@ pub async fn deliver_due(
     settings: &OutboxSettings,
 ) -> Result<Round, DeliveryError> {
     let lease = settings.lease;
-    let claimed = db.write(move |conn| claim(conn, lease).map_err(DeliveryError::from)).await?;
+    let claimed = db
+        .write(move |conn| claim(conn, lease).map_err(DeliveryError::from))
+        .await?;
     let mut round = Round::default();
     for message in claimed {
         let result = match build(&message, from) {
@@ -93,7 +108,9 @@ pub async fn deliver_due(
             Err(failure) => Err(failure),
         };
         let retry_base = settings.retry_base;
-        let outcome = db.write(move |conn| record_outcome(conn, &message, result, retry_base)).await?;
+        let outcome = db
+            .write(move |conn| record_outcome(conn, &message, result, retry_base))
+            .await?;
         match outcome {
             State::Sent => round.sent += 1,
             State::Failed => round.failed += 1,
@@ -103,12 +120,17 @@ pub async fn deliver_due(
     Ok(round)
 }
 
-fn due(now: PrimitiveDateTime) -> Box<dyn BoxableExpression<outbox::table, db::MultiBackend, SqlType = diesel::sql_types::Bool>> {
+fn due(
+    now: PrimitiveDateTime,
+) -> Box<dyn BoxableExpression<outbox::table, db::MultiBackend, SqlType = diesel::sql_types::Bool>>
+{
     Box::new(
         outbox::state
             .eq(State::Pending.as_str())
             .and(outbox::next_attempt_at.le(now))
-            .or(outbox::state.eq(State::Sending.as_str()).and(outbox::lease_until.lt(now).assume_not_null())),
+            .or(outbox::state
+                .eq(State::Sending.as_str())
+                .and(outbox::lease_until.lt(now).assume_not_null())),
     )
 }
 
@@ -133,7 +155,12 @@ fn claim(conn: &mut DbConnection, lease: Duration) -> QueryResult<Vec<Claimed>> 
             ))
             .execute(conn)?;
         if taken == 1 {
-            claimed.push(outbox::table.find(id).select(Claimed::as_select()).first(conn)?);
+            claimed.push(
+                outbox::table
+                    .find(id)
+                    .select(Claimed::as_select())
+                    .first(conn)?,
+            );
         }
     }
     Ok(claimed)
@@ -149,20 +176,31 @@ fn build(message: &Claimed, from: &Mailbox) -> Result<Message, SendFailure> {
         .parse()
         .map_err(|e| permanent("the recipient address is not valid", &e))?;
     let (Some(text), Some(html)) = (&message.text_body, &message.html_body) else {
-        return Err(SendFailure { permanent: true, message: "the message body was erased".into() });
+        return Err(SendFailure {
+            permanent: true,
+            message: "the message body was erased".into(),
+        });
     };
     Message::builder()
         .message_id(Some(message.message_id.clone()))
         .from(from.clone())
-        .to(Mailbox::new(message.recipient_name.clone(), address))
-        .subject(&message.subject)
-        .multipart(MultiPart::alternative_plain_html(text.clone(), html.clone()))
+        .to(Mailbox::new(
+            message.recipient_name.as_deref().map(single_line),
+            address,
+        ))
+        .subject(single_line(&message.subject))
+        .multipart(MultiPart::alternative_plain_html(
+            text.clone(),
+            html.clone(),
+        ))
         .map_err(|e| permanent("the message could not be built", &e))
 }
 
 fn backoff(retry_base: Duration, attempts: i32) -> Duration {
     let exponent = attempts.saturating_sub(1).clamp(0, 20) as u32;
-    retry_base.saturating_mul(2u32.saturating_pow(exponent)).min(MAX_BACKOFF)
+    retry_base
+        .saturating_mul(2u32.saturating_pow(exponent))
+        .min(MAX_BACKOFF)
 }
 
 /// Stores the result of one attempt, if this worker still holds the row's
@@ -183,7 +221,10 @@ fn record_outcome(
         Err(failure) if failure.permanent => (State::Failed, Some(failure.message)),
         Err(failure) if now - message.created_at > GIVE_UP_AFTER => (
             State::Failed,
-            Some(format!("gave up after {} attempts; last: {}", message.attempts, failure.message)),
+            Some(format!(
+                "gave up after {} attempts; last: {}",
+                message.attempts, failure.message
+            )),
         ),
         Err(failure) => (State::Pending, Some(failure.message)),
     };
@@ -206,25 +247,43 @@ fn record_outcome(
             .execute(conn)?,
     };
     if updated == 0 {
-        tracing::warn!(id = message.id, "outbox row changed hands during delivery; result not recorded");
+        tracing::warn!(
+            id = message.id,
+            "outbox row changed hands during delivery; result not recorded"
+        );
         return Ok(state);
     }
     match state {
-        State::Pending => tracing::warn!(id = message.id, attempts = message.attempts, error = ?error, "mail delivery will be retried"),
+        State::Pending => {
+            tracing::warn!(id = message.id, attempts = message.attempts, error = ?error, "mail delivery will be retried")
+        }
         _ => finish(conn, message, state, error.as_deref())?,
     }
     Ok(state)
 }
 
 /// A message reached a final state: erase secret-bearing bodies and audit it.
-fn finish(conn: &mut DbConnection, message: &Claimed, state: State, error: Option<&str>) -> QueryResult<()> {
-    diesel::update(outbox::table.filter(outbox::id.eq(message.id)).filter(outbox::sensitive.eq(true)))
-        .set((
-            outbox::text_body.eq(None::<String>),
-            outbox::html_body.eq(None::<String>),
-        ))
-        .execute(conn)?;
-    let action = if state == State::Sent { "mail.sent" } else { "mail.failed" };
+fn finish(
+    conn: &mut DbConnection,
+    message: &Claimed,
+    state: State,
+    error: Option<&str>,
+) -> QueryResult<()> {
+    diesel::update(
+        outbox::table
+            .filter(outbox::id.eq(message.id))
+            .filter(outbox::sensitive.eq(true)),
+    )
+    .set((
+        outbox::text_body.eq(None::<String>),
+        outbox::html_body.eq(None::<String>),
+    ))
+    .execute(conn)?;
+    let action = if state == State::Sent {
+        "mail.sent"
+    } else {
+        "mail.failed"
+    };
     audit::record(
         conn,
         Event::new(Actor::Job(JOB), action, &Origin::default())

@@ -59,7 +59,10 @@ impl Mailer {
         context: &impl Serialize,
         sensitive: bool,
     ) -> Result<Email, minijinja::Error> {
-        let render = |part: &str| self.templates.render(&format!("email/{template}/{part}"), context);
+        let render = |part: &str| {
+            self.templates
+                .render(&format!("email/{template}/{part}"), context)
+        };
         Ok(Email {
             template,
             to,
@@ -81,9 +84,9 @@ impl Mailer {
     }
 }
 
-/// Subjects are one line: whatever a template or a user-supplied value put
-/// in, line breaks and other control characters become spaces.
-fn single_line(text: &str) -> String {
+/// Header values are one line: whatever a template or a user-supplied value
+/// put in, line breaks and other control characters become spaces.
+pub(crate) fn single_line(text: &str) -> String {
     text.split(|c: char| c.is_control())
         .filter(|part| !part.trim().is_empty())
         .map(str::trim)

@@ -54,13 +54,23 @@ impl Metrics {
             "Time to answer an HTTP request",
             latency.clone(),
         );
-        registry.register("outbox_messages", "Emails in the outbox by delivery state", outbox_messages.clone());
-        Metrics { registry, requests, latency, outbox_messages }
+        registry.register(
+            "outbox_messages",
+            "Emails in the outbox by delivery state",
+            outbox_messages.clone(),
+        );
+        Metrics {
+            registry,
+            requests,
+            latency,
+            outbox_messages,
+        }
     }
 
     pub fn encode(&self) -> String {
         let mut text = String::new();
-        prometheus_client::encoding::text::encode(&mut text, &self.registry).expect("writing to a String cannot fail");
+        prometheus_client::encoding::text::encode(&mut text, &self.registry)
+            .expect("writing to a String cannot fail");
         text
     }
 }
@@ -86,8 +96,15 @@ pub async fn track(State(state): State<AppState>, request: Request, next: Next) 
     let metrics = &state.metrics;
     metrics
         .requests
-        .get_or_create(&RequestLabels { method: method.clone(), route: route.clone(), status: response.status().as_u16() })
+        .get_or_create(&RequestLabels {
+            method: method.clone(),
+            route: route.clone(),
+            status: response.status().as_u16(),
+        })
         .inc();
-    metrics.latency.get_or_create(&RouteLabels { method, route }).observe(elapsed);
+    metrics
+        .latency
+        .get_or_create(&RouteLabels { method, route })
+        .observe(elapsed);
     response
 }

@@ -12,7 +12,10 @@ use std::any::Any;
 use std::sync::Arc;
 
 use axum::Router;
-use axum::http::header::{CACHE_CONTROL, CONTENT_SECURITY_POLICY, REFERRER_POLICY, X_CONTENT_TYPE_OPTIONS, X_FRAME_OPTIONS};
+use axum::http::header::{
+    CACHE_CONTROL, CONTENT_SECURITY_POLICY, REFERRER_POLICY, X_CONTENT_TYPE_OPTIONS,
+    X_FRAME_OPTIONS,
+};
 use axum::http::{HeaderName, HeaderValue, StatusCode};
 use axum::middleware::from_fn_with_state;
 use axum::response::{IntoResponse, Response};
@@ -53,7 +56,10 @@ pub fn router(state: AppState) -> Router {
     let customer = Router::new()
         .route("/", get(pages::home))
         .layer(from_fn_with_state(state.clone(), csrf::layer))
-        .layer(from_fn_with_state((state.clone(), SessionKind::Customer), session::layer));
+        .layer(from_fn_with_state(
+            (state.clone(), SessionKind::Customer),
+            session::layer,
+        ));
 
     let ops = Router::new()
         .route("/healthz", get(ops::healthz))

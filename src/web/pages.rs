@@ -49,9 +49,15 @@ fn describe(status: StatusCode) -> (&'static str, &'static str) {
         ),
         StatusCode::PAYLOAD_TOO_LARGE => ("Too large", "What you sent is larger than we accept."),
         StatusCode::REQUEST_TIMEOUT => ("Timed out", "That took too long. Please try again."),
-        StatusCode::METHOD_NOT_ALLOWED => ("Not allowed", "This address does not accept that kind of request."),
+        StatusCode::METHOD_NOT_ALLOWED => (
+            "Not allowed",
+            "This address does not accept that kind of request.",
+        ),
         s if s.is_client_error() => ("Bad request", "We could not understand that request."),
-        _ => ("Something went wrong", "We could not complete your request. Please try again in a moment."),
+        _ => (
+            "Something went wrong",
+            "We could not complete your request. Please try again in a moment.",
+        ),
     }
 }
 
@@ -68,12 +74,18 @@ pub async fn error_page(State(state): State<AppState>, request: Request, next: N
     let response = next.run(request).await;
     let status = response.status();
     let marked = response.extensions().get::<ErrorPage>().is_some();
-    let bare = (status.is_client_error() || status.is_server_error()) && !response.headers().contains_key(CONTENT_TYPE);
+    let bare = (status.is_client_error() || status.is_server_error())
+        && !response.headers().contains_key(CONTENT_TYPE);
     if !marked && !bare {
         return response;
     }
     let (title, message) = describe(status);
-    let view = ErrorView { status: status.as_u16(), title, message, request_id: &request_id };
+    let view = ErrorView {
+        status: status.as_u16(),
+        title,
+        message,
+        request_id: &request_id,
+    };
     let body = match state.templates.render("error.html", &view) {
         Ok(html) => html,
         Err(e) => {
@@ -82,7 +94,10 @@ pub async fn error_page(State(state): State<AppState>, request: Request, next: N
         }
     };
     let (mut parts, _) = response.into_parts();
-    parts.headers.insert(CONTENT_TYPE, HeaderValue::from_static("text/html; charset=utf-8"));
+    parts.headers.insert(
+        CONTENT_TYPE,
+        HeaderValue::from_static("text/html; charset=utf-8"),
+    );
     parts.headers.remove(axum::http::header::CONTENT_LENGTH);
     Response::from_parts(parts, body.into())
 }

@@ -118,7 +118,9 @@ pub struct Session(Arc<Mutex<Inner>>);
 
 impl Session {
     fn lock(&self) -> MutexGuard<'_, Inner> {
-        self.0.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.0
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     pub fn kind(&self) -> SessionKind {
@@ -169,7 +171,10 @@ impl Session {
 
     pub fn flash(&self, level: FlashLevel, text: impl Into<String>) {
         let mut inner = self.lock();
-        inner.flashes.push(Flash { level, text: text.into() });
+        inner.flashes.push(Flash {
+            level,
+            text: text.into(),
+        });
         inner.changed = true;
     }
 
@@ -231,7 +236,8 @@ fn load(conn: &mut DbConnection, kind: SessionKind, token: &str) -> QueryResult<
 /// Deletes sessions that are past either timeout.
 pub fn delete_expired(conn: &mut DbConnection) -> QueryResult<usize> {
     let now = db::now();
-    let mut deleted = diesel::delete(sessions::table.filter(sessions::expires_at.le(now))).execute(conn)?;
+    let mut deleted =
+        diesel::delete(sessions::table.filter(sessions::expires_at.le(now))).execute(conn)?;
     for kind in [SessionKind::Customer, SessionKind::Staff] {
         deleted += diesel::delete(
             sessions::table
@@ -272,7 +278,11 @@ pub async fn layer(
     let token = read_cookie(request.headers(), cookie_name).map(str::to_string);
     let had_cookie = token.is_some();
     let row = match token {
-        Some(token) => match state.db.run(move |conn| load(conn, kind, &token).map_err(AppError::from)).await {
+        Some(token) => match state
+            .db
+            .run(move |conn| load(conn, kind, &token).map_err(AppError::from))
+            .await
+        {
             Ok(row) => row,
             Err(e) => return axum::response::IntoResponse::into_response(e),
         },
@@ -287,7 +297,10 @@ pub async fn layer(
             last_seen_at: row.last_seen_at,
             subject_id: row.subject_id,
             csrf_token: Some(row.csrf_token),
-            flashes: row.flash.and_then(|f| serde_json::from_str(&f).ok()).unwrap_or_default(),
+            flashes: row
+                .flash
+                .and_then(|f| serde_json::from_str(&f).ok())
+                .unwrap_or_default(),
             changed: false,
             rotate: false,
             end: false,
@@ -337,19 +350,31 @@ impl CookieChange {
     fn render(&self, name: &str, secure: bool) -> String {
         let secure = if secure { "; Secure" } else { "" };
         match self {
-            CookieChange::Set(token) => format!("{name}={token}; Path=/; HttpOnly; SameSite=Lax{secure}"),
-            CookieChange::Clear => format!("{name}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0{secure}"),
+            CookieChange::Set(token) => {
+                format!("{name}={token}; Path=/; HttpOnly; SameSite=Lax{secure}")
+            }
+            CookieChange::Clear => {
+                format!("{name}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0{secure}")
+            }
         }
     }
 }
 
-async fn save(state: &AppState, inner: Inner, had_cookie: bool) -> Result<Option<CookieChange>, AppError> {
+async fn save(
+    state: &AppState,
+    inner: Inner,
+    had_cookie: bool,
+) -> Result<Option<CookieChange>, AppError> {
     let now = db::now();
     if inner.end {
         if let Some(stored) = inner.stored {
             state
                 .db
-                .run(move |conn| diesel::delete(sessions::table.find(stored)).execute(conn).map_err(AppError::from))
+                .run(move |conn| {
+                    diesel::delete(sessions::table.find(stored))
+                        .execute(conn)
+                        .map_err(AppError::from)
+                })
                 .await?;
         }
         return Ok(had_cookie.then_some(CookieChange::Clear));
@@ -390,10 +415,7 @@ async fn save(state: &AppState, inner: Inner, had_cookie: bool) -> Result<Option
                 .db
                 .run(move |conn| {
                     diesel::update(sessions::table.find(stored))
-                        .set((
-                            sessions::flash.eq(flash),
-                            sessions::last_seen_at.eq(now),
-                        ))
+                        .set((sessions::flash.eq(flash), sessions::last_seen_at.eq(now)))
                         .execute(conn)
                         .map_err(AppError::from)
                 })
@@ -413,7 +435,10 @@ mod tests {
     #[test]
     fn cookies_are_read_by_exact_name() {
         let mut headers = HeaderMap::new();
-        headers.insert(COOKIE, HeaderValue::from_static("kycdesk_session_x=1; kycdesk_session=abc; other=2"));
+        headers.insert(
+            COOKIE,
+            HeaderValue::from_static("kycdesk_session_x=1; kycdesk_session=abc; other=2"),
+        );
         assert_eq!(read_cookie(&headers, "kycdesk_session"), Some("abc"));
         assert_eq!(read_cookie(&headers, "kycdesk_console"), None);
     }

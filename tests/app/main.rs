@@ -1,0 +1,11 @@
+//! Black-box tests: the real app on a spawned server, on SQLite and (with
+//! KYCDESK_TEST_POSTGRES_URL) PostgreSQL, with a real SMTP listener.
+
+#[path = "../common/mod.rs"]
+mod common;
+
+mod audit;
+mod cli;
+mod ops;
+mod outbox;
+mod sessions;

@@ -1,0 +1,257 @@
+//! The test harness: the real app on 127.0.0.1:0 with its own database
+//! (a SQLite file in a temp dir, or a fresh PostgreSQL database), a real SMTP
+//! listener it delivers to, and a cookie-keeping client with redirects off.
+
+#![allow(dead_code)]
+
+pub mod email;
+pub mod form;
+pub mod postgres;
+pub mod smtp;
+
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use kycdesk::App;
+use kycdesk::config::{Config, Sources};
+use kycdesk::db::Db;
+use tempfile::TempDir;
+
+pub use form::Form;
+pub use smtp::SmtpServer;
+
+/// Runs each named `async fn NAME(backend: Backend)` once per backend, as
+/// `NAME::sqlite` and `NAME::postgres`.
+#[macro_export]
+macro_rules! on_both_backends {
+    ($($name:ident),* $(,)?) => {$(
+        mod $name {
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                super::$name($crate::common::Backend::Sqlite).await
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                if let Some(backend) = $crate::common::Backend::postgres() {
+                    super::$name(backend).await
+                }
+            }
+        }
+    )*};
+}
+
+#[derive(Clone, Debug)]
+pub enum Backend {
+    Sqlite,
+    Postgres(String),
+}
+
+impl Backend {
+    /// PostgreSQL when `KYCDESK_TEST_POSTGRES_URL` names a server; under
+    /// `CI=true` a missing URL fails the test instead of skipping it.
+    pub fn postgres() -> Option<Backend> {
+        match std::env::var("KYCDESK_TEST_POSTGRES_URL") {
+            Ok(url) if !url.is_empty() => Some(Backend::Postgres(url)),
+            _ if std::env::var("CI").is_ok_and(|v| v == "true") => {
+                panic!(
+                    "CI=true but KYCDESK_TEST_POSTGRES_URL is not set: PostgreSQL tests must not be skipped"
+                )
+            }
+            _ => {
+                eprintln!("skipped: set KYCDESK_TEST_POSTGRES_URL to run the PostgreSQL variant");
+                None
+            }
+        }
+    }
+}
+
+pub struct TestApp {
+    pub address: SocketAddr,
+    pub base_url: String,
+    pub client: reqwest::Client,
+    pub smtp: SmtpServer,
+    pub data_dir: TempDir,
+    pub database_url: String,
+    pub app: App,
+    server: tokio::task::JoinHandle<()>,
+    postgres: Option<postgres::TestDatabase>,
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        self.server.abort();
+    }
+}
+
+impl TestApp {
+    pub async fn spawn(backend: Backend) -> TestApp {
+        TestApp::spawn_with(backend, &[]).await
+    }
+
+    /// Spawns the app with extra `KYCDESK_*` settings (they win over the
+    /// harness's own).
+    pub async fn spawn_with(backend: Backend, settings: &[(&str, &str)]) -> TestApp {
+        let smtp = SmtpServer::start().await;
+        let data_dir = tempfile::tempdir().expect("temp dir");
+        let postgres = match &backend {
+            Backend::Sqlite => None,
+            Backend::Postgres(admin_url) => Some(postgres::TestDatabase::create(admin_url).await),
+        };
+        let database_url = match &postgres {
+            Some(db) => db.url.clone(),
+            None => format!("sqlite://{}", data_dir.path().join("kycdesk.db").display()),
+        };
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let address = listener.local_addr().expect("address");
+        let base_url = format!("http://{address}");
+
+        let mut env = test_settings(&database_url, &data_dir.path().to_path_buf());
+        env.insert("KYCDESK_BIND".into(), address.to_string());
+        env.insert("KYCDESK_BASE_URL".into(), base_url.clone());
+        env.insert(
+            "KYCDESK_SMTP_URL".into(),
+            format!("smtp://127.0.0.1:{}", smtp.port()),
+        );
+        for (key, value) in settings {
+            if value.is_empty() {
+                env.remove(*key);
+            } else {
+                env.insert(key.to_string(), value.to_string());
+            }
+        }
+        let config = Config::load(&Sources::new(env, None).expect("settings")).expect("config");
+        let app = App::build(config).await.expect("app builds");
+        let service = app
+            .router()
+            .into_make_service_with_connect_info::<SocketAddr>();
+        let server = tokio::spawn(async move {
+            axum::serve(listener, service).await.expect("server runs");
+        });
+
+        TestApp {
+            address,
+            base_url,
+            client: client(),
+            smtp,
+            data_dir,
+            database_url,
+            app,
+            server,
+            postgres,
+        }
+    }
+
+    pub fn db(&self) -> &Db {
+        &self.app.state.db
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.base_url, path)
+    }
+
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.client.get(self.url(path)).send().await.expect("GET")
+    }
+
+    pub async fn get_page(&self, path: &str) -> Page {
+        Page::from(self.get(path).await).await
+    }
+
+    /// The settings a `kycdesk` subprocess needs to reach this app's data.
+    pub fn cli_env(&self) -> Vec<(String, String)> {
+        test_settings(&self.database_url, &self.data_dir.path().to_path_buf())
+            .into_iter()
+            .collect()
+    }
+
+    /// Runs the real binary against this app's database.
+    pub fn run_cli(&self, args: &[&str]) -> std::process::Output {
+        std::process::Command::new(env!("CARGO_BIN_EXE_kycdesk"))
+            .args(args)
+            .env_clear()
+            .envs(self.cli_env())
+            .output()
+            .expect("kycdesk runs")
+    }
+}
+
+fn test_settings(database_url: &str, data_dir: &PathBuf) -> BTreeMap<String, String> {
+    BTreeMap::from([
+        ("KYCDESK_DATABASE_URL".into(), database_url.to_string()),
+        ("KYCDESK_DATA_DIR".into(), data_dir.display().to_string()),
+        (
+            "KYCDESK_SECRET_KEY".into(),
+            "test-secret-key-0123456789abcdef-0123456789".into(),
+        ),
+        (
+            "KYCDESK_MAIL_FROM".into(),
+            "kycdesk <no-reply@kycdesk.test>".into(),
+        ),
+        ("KYCDESK_OUTBOX_POLL_MS".into(), "50".into()),
+        ("KYCDESK_OUTBOX_RETRY_BASE_MS".into(), "100".into()),
+        ("KYCDESK_DATABASE_POOL_SIZE".into(), "8".into()),
+    ])
+}
+
+/// A client that keeps cookies and does not follow redirects, so tests see
+/// every redirect the app makes.
+pub fn client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .timeout(Duration::from_secs(30))
+        .build()
+        .expect("client")
+}
+
+/// A fetched page: status, headers and body.
+pub struct Page {
+    pub status: reqwest::StatusCode,
+    pub headers: reqwest::header::HeaderMap,
+    pub url: String,
+    pub body: String,
+}
+
+impl Page {
+    pub async fn from(response: reqwest::Response) -> Page {
+        Page {
+            status: response.status(),
+            headers: response.headers().clone(),
+            url: response.url().to_string(),
+            body: response.text().await.expect("body"),
+        }
+    }
+
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+
+    /// The form with the given submit button text (or the only form).
+    pub fn form(&self, button: Option<&str>) -> Form {
+        Form::find(&self.body, &self.url, button)
+    }
+}
+
+/// Polls `check` until it gives a value or `timeout` passes.
+pub async fn eventually<T, F, Fut>(timeout: Duration, what: &str, mut check: F) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Option<T>>,
+{
+    let deadline = tokio::time::Instant::now() + timeout;
+    loop {
+        if let Some(value) = check().await {
+            return value;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "timed out waiting for {what}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
