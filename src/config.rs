@@ -8,7 +8,6 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use lettre::message::Mailbox;
-use rand::RngCore;
 use secrecy::{ExposeSecret, SecretString};
 use url::Url;
 
@@ -17,44 +16,17 @@ use url::Url;
 pub const SETTINGS: &[(&str, &str)] = &[
     ("KYCDESK_DATABASE_URL", "sqlite://PATH or postgres://…"),
     ("KYCDESK_BIND", "address the web server listens on"),
-    (
-        "KYCDESK_BASE_URL",
-        "public URL used for every link in emails",
-    ),
-    (
-        "KYCDESK_DATA_DIR",
-        "directory for the SQLite file, outbox and documents",
-    ),
-    (
-        "KYCDESK_SMTP_URL",
-        "SMTP relay; unset writes .eml files to <data>/outbox",
-    ),
+    ("KYCDESK_BASE_URL", "public URL used for every link in emails"),
+    ("KYCDESK_DATA_DIR", "directory for the SQLite file, outbox and documents"),
+    ("KYCDESK_SMTP_URL", "SMTP relay; unset writes .eml files to <data>/outbox"),
     ("KYCDESK_MAIL_FROM", "sender of every email"),
-    (
-        "KYCDESK_SECRET_KEY",
-        "signing key; generated into <data>/secret.key when unset",
-    ),
+    ("KYCDESK_SECRET_KEY", "signing key; generated into <data>/secret.key when unset"),
     ("KYCDESK_LOG_FORMAT", "human or json"),
-    (
-        "KYCDESK_DATABASE_POOL_SIZE",
-        "database connections per instance",
-    ),
-    (
-        "KYCDESK_REQUEST_TIMEOUT_SECONDS",
-        "longest a request may take",
-    ),
-    (
-        "KYCDESK_OUTBOX_POLL_MS",
-        "how often the mail worker looks for due mail",
-    ),
-    (
-        "KYCDESK_OUTBOX_RETRY_BASE_MS",
-        "first retry delay after a temporary failure",
-    ),
-    (
-        "KYCDESK_OUTBOX_LEASE_SECONDS",
-        "how long a delivery attempt holds a message",
-    ),
+    ("KYCDESK_DATABASE_POOL_SIZE", "database connections per instance"),
+    ("KYCDESK_REQUEST_TIMEOUT_SECONDS", "longest a request may take"),
+    ("KYCDESK_OUTBOX_POLL_MS", "how often the mail worker looks for due mail"),
+    ("KYCDESK_OUTBOX_RETRY_BASE_MS", "first retry delay after a temporary failure"),
+    ("KYCDESK_OUTBOX_LEASE_SECONDS", "how long a delivery attempt holds a message"),
 ];
 
 const PREFIX: &str = "KYCDESK_";
@@ -68,10 +40,7 @@ pub struct ConfigError {
 
 impl ConfigError {
     fn new(setting: &str, message: impl Into<String>) -> Self {
-        ConfigError {
-            setting: setting.to_string(),
-            message: message.into(),
-        }
+        ConfigError { setting: setting.to_string(), message: message.into() }
     }
 }
 
@@ -141,6 +110,15 @@ impl SecretKey {
     pub fn expose(&self) -> &[u8] {
         self.0.expose_secret().as_bytes()
     }
+
+    pub fn expose_str(&self) -> &str {
+        self.0.expose_secret()
+    }
+
+    #[cfg(test)]
+    pub fn for_tests(key: &str) -> SecretKey {
+        SecretKey(SecretString::from(key.to_string()))
+    }
 }
 
 impl fmt::Debug for SecretKey {
@@ -169,6 +147,7 @@ pub struct Config {
     pub database_pool_size: usize,
     pub request_timeout: Duration,
     pub outbox: OutboxSettings,
+    pub captcha_max_number: u64,
 }
 
 /// The raw settings before parsing: environment first, then the file.
@@ -181,33 +160,23 @@ impl Sources {
     /// Reads the process environment and `kycdesk.toml` (or the file named by
     /// `KYCDESK_CONFIG`, which must then exist).
     pub fn from_process() -> Result<Self, ConfigError> {
-        let env: BTreeMap<String, String> = std::env::vars()
-            .filter(|(k, _)| k.starts_with(PREFIX))
-            .collect();
+        let env: BTreeMap<String, String> = std::env::vars().filter(|(k, _)| k.starts_with(PREFIX)).collect();
         let (path, must_exist) = match env.get("KYCDESK_CONFIG") {
             Some(p) => (PathBuf::from(p), true),
             None => (PathBuf::from("kycdesk.toml"), false),
         };
         let file = if path.exists() || must_exist {
-            let text = std::fs::read_to_string(&path).map_err(|e| {
-                ConfigError::new(
-                    "KYCDESK_CONFIG",
-                    format!("cannot read {}: {e}", path.display()),
-                )
-            })?;
-            parse_file(&text).map_err(|e| {
-                ConfigError::new(&e.setting, format!("in {}: {}", path.display(), e.message))
-            })?
+            let text = std::fs::read_to_string(&path)
+                .map_err(|e| ConfigError::new("KYCDESK_CONFIG", format!("cannot read {}: {e}", path.display())))?;
+            parse_file(&text)
+                .map_err(|e| ConfigError::new(&e.setting, format!("in {}: {}", path.display(), e.message)))?
         } else {
             BTreeMap::new()
         };
         Ok(Sources { env, file })
     }
 
-    pub fn new(
-        env: BTreeMap<String, String>,
-        file_text: Option<&str>,
-    ) -> Result<Self, ConfigError> {
+    pub fn new(env: BTreeMap<String, String>, file_text: Option<&str>) -> Result<Self, ConfigError> {
         let file = match file_text {
             Some(text) => parse_file(text)?,
             None => BTreeMap::new(),
@@ -216,11 +185,7 @@ impl Sources {
     }
 
     fn get(&self, setting: &str) -> Option<String> {
-        self.env
-            .get(setting)
-            .or_else(|| self.file.get(setting))
-            .map(|v| v.trim().to_string())
-            .filter(|v| !v.is_empty())
+        self.env.get(setting).or_else(|| self.file.get(setting)).map(|v| v.trim().to_string()).filter(|v| !v.is_empty())
     }
 
     /// `KYCDESK_*` variables the program does not know: most likely typos.
@@ -228,9 +193,7 @@ impl Sources {
         self.env
             .keys()
             .filter(|k| {
-                *k != "KYCDESK_CONFIG"
-                    && !k.starts_with("KYCDESK_TEST_")
-                    && !SETTINGS.iter().any(|(name, _)| name == k)
+                *k != "KYCDESK_CONFIG" && !k.starts_with("KYCDESK_TEST_") && !SETTINGS.iter().any(|(name, _)| name == k)
             })
             .cloned()
             .collect()
@@ -238,17 +201,13 @@ impl Sources {
 }
 
 fn parse_file(text: &str) -> Result<BTreeMap<String, String>, ConfigError> {
-    let table: toml::Table = text.parse().map_err(|e: toml::de::Error| {
-        ConfigError::new("KYCDESK_CONFIG", e.message().to_string())
-    })?;
+    let table: toml::Table =
+        text.parse().map_err(|e: toml::de::Error| ConfigError::new("KYCDESK_CONFIG", e.message().to_string()))?;
     let mut settings = BTreeMap::new();
     for (key, value) in table {
         let setting = format!("{PREFIX}{}", key.to_ascii_uppercase());
         if !SETTINGS.iter().any(|(name, _)| *name == setting) {
-            return Err(ConfigError::new(
-                "KYCDESK_CONFIG",
-                format!("unknown key `{key}`"),
-            ));
+            return Err(ConfigError::new("KYCDESK_CONFIG", format!("unknown key `{key}`")));
         }
         let value = match value {
             toml::Value::String(s) => s,
@@ -257,10 +216,7 @@ fn parse_file(text: &str) -> Result<BTreeMap<String, String>, ConfigError> {
             other => {
                 return Err(ConfigError::new(
                     &setting,
-                    format!(
-                        "`{key}` must be a string or a number, not {}",
-                        other.type_str()
-                    ),
+                    format!("`{key}` must be a string or a number, not {}", other.type_str()),
                 ));
             }
         };
@@ -269,12 +225,7 @@ fn parse_file(text: &str) -> Result<BTreeMap<String, String>, ConfigError> {
     Ok(settings)
 }
 
-fn parse_number<T: std::str::FromStr>(
-    sources: &Sources,
-    setting: &str,
-    default: T,
-    min: T,
-) -> Result<T, ConfigError>
+fn parse_number<T: std::str::FromStr>(sources: &Sources, setting: &str, default: T, min: T) -> Result<T, ConfigError>
 where
     T: PartialOrd + fmt::Display,
 {
@@ -282,55 +233,35 @@ where
         None => Ok(default),
         Some(raw) => match raw.parse::<T>() {
             Ok(n) if n >= min => Ok(n),
-            _ => Err(ConfigError::new(
-                setting,
-                format!("expected a whole number of at least {min}, got `{raw}`"),
-            )),
+            _ => Err(ConfigError::new(setting, format!("expected a whole number of at least {min}, got `{raw}`"))),
         },
     }
 }
 
 impl Config {
     pub fn load(sources: &Sources) -> Result<Config, ConfigError> {
-        let data_dir = PathBuf::from(
-            sources
-                .get("KYCDESK_DATA_DIR")
-                .unwrap_or_else(|| "./data".into()),
-        );
+        let data_dir = PathBuf::from(sources.get("KYCDESK_DATA_DIR").unwrap_or_else(|| "./data".into()));
 
         let database_url = match sources.get("KYCDESK_DATABASE_URL") {
-            Some(raw) => {
-                DatabaseUrl::parse(&raw).map_err(|m| ConfigError::new("KYCDESK_DATABASE_URL", m))?
-            }
+            Some(raw) => DatabaseUrl::parse(&raw).map_err(|m| ConfigError::new("KYCDESK_DATABASE_URL", m))?,
             None => DatabaseUrl::Sqlite(data_dir.join("kycdesk.db")),
         };
 
-        let bind_raw = sources
-            .get("KYCDESK_BIND")
-            .unwrap_or_else(|| "127.0.0.1:8080".into());
+        let bind_raw = sources.get("KYCDESK_BIND").unwrap_or_else(|| "127.0.0.1:8080".into());
         let bind: SocketAddr = bind_raw.parse().map_err(|_| {
-            ConfigError::new(
-                "KYCDESK_BIND",
-                format!("expected an address like 127.0.0.1:8080, got `{bind_raw}`"),
-            )
+            ConfigError::new("KYCDESK_BIND", format!("expected an address like 127.0.0.1:8080, got `{bind_raw}`"))
         })?;
 
         let base_url = match sources.get("KYCDESK_BASE_URL") {
-            Some(raw) => {
-                parse_base_url(&raw).map_err(|m| ConfigError::new("KYCDESK_BASE_URL", m))?
-            }
+            Some(raw) => parse_base_url(&raw).map_err(|m| ConfigError::new("KYCDESK_BASE_URL", m))?,
             None => Url::parse(&format!("http://{bind}/")).expect("a socket address makes a URL"),
         };
 
         let mail_transport = match sources.get("KYCDESK_SMTP_URL") {
             Some(raw) => {
-                let url = Url::parse(&raw)
-                    .map_err(|e| ConfigError::new("KYCDESK_SMTP_URL", e.to_string()))?;
+                let url = Url::parse(&raw).map_err(|e| ConfigError::new("KYCDESK_SMTP_URL", e.to_string()))?;
                 if !matches!(url.scheme(), "smtp" | "smtps") || url.host_str().is_none() {
-                    return Err(ConfigError::new(
-                        "KYCDESK_SMTP_URL",
-                        "expected smtp://host:port or smtps://host:port",
-                    ));
+                    return Err(ConfigError::new("KYCDESK_SMTP_URL", "expected smtp://host:port or smtps://host:port"));
                 }
                 MailTransport::Smtp(SecretString::from(raw))
             }
@@ -339,33 +270,20 @@ impl Config {
 
         let mail_from = match sources.get("KYCDESK_MAIL_FROM") {
             Some(raw) => raw.parse::<Mailbox>().map_err(|e| {
-                ConfigError::new(
-                    "KYCDESK_MAIL_FROM",
-                    format!("not a valid sender address `{raw}`: {e}"),
-                )
+                ConfigError::new("KYCDESK_MAIL_FROM", format!("not a valid sender address `{raw}`: {e}"))
             })?,
             None => {
                 let host = base_url.host_str().unwrap_or("localhost");
-                let host = if host.parse::<std::net::IpAddr>().is_ok() {
-                    "localhost"
-                } else {
-                    host
-                };
+                let host = if host.parse::<std::net::IpAddr>().is_ok() { "localhost" } else { host };
                 format!("kycdesk <no-reply@{host}>").parse().map_err(|e| {
-                    ConfigError::new(
-                        "KYCDESK_MAIL_FROM",
-                        format!("cannot derive a sender from the base URL: {e}"),
-                    )
+                    ConfigError::new("KYCDESK_MAIL_FROM", format!("cannot derive a sender from the base URL: {e}"))
                 })?
             }
         };
 
         let secret_key = match sources.get("KYCDESK_SECRET_KEY") {
             Some(raw) if raw.len() < 32 => {
-                return Err(ConfigError::new(
-                    "KYCDESK_SECRET_KEY",
-                    "must be at least 32 characters long",
-                ));
+                return Err(ConfigError::new("KYCDESK_SECRET_KEY", "must be at least 32 characters long"));
             }
             Some(raw) => SecretKey(SecretString::from(raw)),
             None => load_or_create_secret_key(&data_dir)?,
@@ -375,10 +293,7 @@ impl Config {
             None | Some("human") => LogFormat::Human,
             Some("json") => LogFormat::Json,
             Some(other) => {
-                return Err(ConfigError::new(
-                    "KYCDESK_LOG_FORMAT",
-                    format!("expected human or json, got `{other}`"),
-                ));
+                return Err(ConfigError::new("KYCDESK_LOG_FORMAT", format!("expected human or json, got `{other}`")));
             }
         };
 
@@ -392,32 +307,13 @@ impl Config {
             secret_key,
             log_format,
             database_pool_size: parse_number(sources, "KYCDESK_DATABASE_POOL_SIZE", 8, 1)?,
-            request_timeout: Duration::from_secs(parse_number(
-                sources,
-                "KYCDESK_REQUEST_TIMEOUT_SECONDS",
-                30,
-                1,
-            )?),
+            request_timeout: Duration::from_secs(parse_number(sources, "KYCDESK_REQUEST_TIMEOUT_SECONDS", 30, 1)?),
             outbox: OutboxSettings {
-                poll_interval: Duration::from_millis(parse_number(
-                    sources,
-                    "KYCDESK_OUTBOX_POLL_MS",
-                    2000,
-                    10,
-                )?),
-                retry_base: Duration::from_millis(parse_number(
-                    sources,
-                    "KYCDESK_OUTBOX_RETRY_BASE_MS",
-                    30_000,
-                    10,
-                )?),
-                lease: Duration::from_secs(parse_number(
-                    sources,
-                    "KYCDESK_OUTBOX_LEASE_SECONDS",
-                    300,
-                    1,
-                )?),
+                poll_interval: Duration::from_millis(parse_number(sources, "KYCDESK_OUTBOX_POLL_MS", 2000, 10)?),
+                retry_base: Duration::from_millis(parse_number(sources, "KYCDESK_OUTBOX_RETRY_BASE_MS", 30_000, 10)?),
+                lease: Duration::from_secs(parse_number(sources, "KYCDESK_OUTBOX_LEASE_SECONDS", 300, 1)?),
             },
+            captcha_max_number: parse_number(sources, "KYCDESK_CAPTCHA_MAX_NUMBER", 50_000, 10)?,
         })
     }
 
@@ -453,9 +349,7 @@ fn parse_base_url(raw: &str) -> Result<Url, String> {
 /// data so sessions and signed values survive restarts.
 fn load_or_create_secret_key(data_dir: &Path) -> Result<SecretKey, ConfigError> {
     let path = data_dir.join("secret.key");
-    let error = |e: std::io::Error| {
-        ConfigError::new("KYCDESK_SECRET_KEY", format!("{}: {e}", path.display()))
-    };
+    let error = |e: std::io::Error| ConfigError::new("KYCDESK_SECRET_KEY", format!("{}: {e}", path.display()));
     if let Ok(existing) = std::fs::read_to_string(&path) {
         let existing = existing.trim().to_string();
         if existing.len() < 32 {
@@ -467,9 +361,7 @@ fn load_or_create_secret_key(data_dir: &Path) -> Result<SecretKey, ConfigError> 
         return Ok(SecretKey(SecretString::from(existing)));
     }
     std::fs::create_dir_all(data_dir).map_err(error)?;
-    let mut bytes = [0u8; 32];
-    rand::rng().fill_bytes(&mut bytes);
-    let key = hex::encode(bytes);
+    let key = hex::encode(rand::random::<[u8; 32]>());
     write_private_file(&path, &key).map_err(error)?;
     Ok(SecretKey(SecretString::from(key)))
 }
@@ -492,21 +384,15 @@ mod tests {
 
     fn load(env: &[(&str, &str)], file: Option<&str>) -> Result<Config, ConfigError> {
         let dir = std::env::temp_dir().join(format!("kycdesk-config-{}", rand::random::<u64>()));
-        let mut map: BTreeMap<String, String> = env
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect();
-        map.entry("KYCDESK_DATA_DIR".into())
-            .or_insert(dir.display().to_string());
+        let mut map: BTreeMap<String, String> = env.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        map.entry("KYCDESK_DATA_DIR".into()).or_insert(dir.display().to_string());
         Config::load(&Sources::new(map, file)?)
     }
 
     #[test]
     fn defaults_use_sqlite_in_the_data_dir_and_file_mail() {
         let config = load(&[("KYCDESK_DATA_DIR", "/tmp/kycdesk-defaults-test")], None).unwrap();
-        assert!(
-            matches!(&config.database_url, DatabaseUrl::Sqlite(p) if p.ends_with("kycdesk.db"))
-        );
+        assert!(matches!(&config.database_url, DatabaseUrl::Sqlite(p) if p.ends_with("kycdesk.db")));
         assert_eq!(config.bind.to_string(), "127.0.0.1:8080");
         assert_eq!(config.base_url.as_str(), "http://127.0.0.1:8080/");
         assert!(matches!(config.mail_transport, MailTransport::Files(_)));
@@ -553,15 +439,9 @@ mod tests {
     fn secrets_never_print() {
         let config = load(
             &[
-                (
-                    "KYCDESK_DATABASE_URL",
-                    "postgres://app:hunter2@db.internal/kyc",
-                ),
+                ("KYCDESK_DATABASE_URL", "postgres://app:hunter2@db.internal/kyc"),
                 ("KYCDESK_SMTP_URL", "smtp://user:mailpass@relay:587"),
-                (
-                    "KYCDESK_SECRET_KEY",
-                    "0123456789abcdef0123456789abcdef-top-secret",
-                ),
+                ("KYCDESK_SECRET_KEY", "0123456789abcdef0123456789abcdef-top-secret"),
             ],
             None,
         )

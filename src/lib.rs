@@ -1,11 +1,16 @@
 //! kycdesk: customer onboarding, KYC review and billing details, with a
 //! role-gated staff console.
 
+pub mod accounts;
 pub mod audit;
+pub mod captcha;
 pub mod config;
 pub mod db;
+pub mod domain;
 pub mod mail;
+pub mod sms;
 pub mod templates;
+pub mod tokens;
 pub mod web;
 
 use std::net::SocketAddr;
@@ -22,8 +27,8 @@ use crate::mail::{Mailer, Transport};
 use crate::templates::Templates;
 use crate::web::AppState;
 
-/// How often expired sessions are swept.
-const SESSION_SWEEP: Duration = Duration::from_secs(600);
+/// How often expired sessions and spent captchas are swept.
+const SWEEP_EVERY: Duration = Duration::from_secs(600);
 
 /// A ready application: migrated database, state, router and background
 /// workers. Dropping it stops the workers.
@@ -44,23 +49,24 @@ impl App {
     /// Prepares the data directory and database, and starts the mail
     /// delivery worker and the session sweeper.
     pub async fn build(config: Config) -> anyhow::Result<App> {
-        std::fs::create_dir_all(&config.data_dir).with_context(|| {
-            format!(
-                "cannot create the data directory {}",
-                config.data_dir.display()
-            )
-        })?;
+        std::fs::create_dir_all(&config.data_dir)
+            .with_context(|| format!("cannot create the data directory {}", config.data_dir.display()))?;
         let db = open_database(&config).await?;
         let templates = Templates::new();
         let mailer = Mailer::new(templates.clone(), config.mail_from.clone());
-        let transport =
-            Transport::new(&config.mail_transport).context("cannot set up the mail transport")?;
+        let transport = Transport::new(&config.mail_transport).context("cannot set up the mail transport")?;
+        let sms =
+            sms::FileSms::new(config.data_dir.join("outbox").join("sms")).context("cannot create the SMS outbox")?;
+        let captcha = captcha::Altcha::new(config.secret_key.clone(), config.captcha_max_number);
         let state = AppState {
             config: Arc::new(config),
             db,
             templates,
             mailer,
             metrics: Arc::new(web::metrics::Metrics::new()),
+            captcha: Arc::new(captcha),
+            hasher: accounts::hashing::PasswordHasher::new(),
+            sms: Arc::new(sms),
         };
         let workers = vec![
             tokio::spawn(mail::delivery::run(
@@ -69,7 +75,7 @@ impl App {
                 state.config.mail_from.clone(),
                 state.config.outbox.clone(),
             )),
-            tokio::spawn(sweep_sessions(state.db.clone())),
+            tokio::spawn(sweep_expired(state.db.clone())),
         ];
         Ok(App { state, workers })
     }
@@ -80,12 +86,8 @@ impl App {
 
     /// Serves HTTP on `listener` until the process is asked to stop.
     pub async fn serve(self, listener: TcpListener) -> anyhow::Result<()> {
-        let service = self
-            .router()
-            .into_make_service_with_connect_info::<SocketAddr>();
-        axum::serve(listener, service)
-            .with_graceful_shutdown(shutdown_signal())
-            .await?;
+        let service = self.router().into_make_service_with_connect_info::<SocketAddr>();
+        axum::serve(listener, service).with_graceful_shutdown(shutdown_signal()).await?;
         Ok(())
     }
 }
@@ -95,8 +97,7 @@ pub async fn open_database(config: &Config) -> anyhow::Result<Db> {
     if let config::DatabaseUrl::Sqlite(path) = &config.database_url
         && let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty())
     {
-        std::fs::create_dir_all(parent)
-            .with_context(|| format!("cannot create {}", parent.display()))?;
+        std::fs::create_dir_all(parent).with_context(|| format!("cannot create {}", parent.display()))?;
     }
     let db = Db::new(&config.database_url, config.database_pool_size)?;
     let applied = db
@@ -109,17 +110,19 @@ pub async fn open_database(config: &Config) -> anyhow::Result<Db> {
     Ok(db)
 }
 
-async fn sweep_sessions(db: Db) {
+async fn sweep_expired(db: Db) {
     loop {
-        match db
-            .run(|conn| web::session::delete_expired(conn).map_err(anyhow::Error::from))
-            .await
-        {
-            Ok(0) => {}
-            Ok(n) => tracing::info!(sessions = n, "swept expired sessions"),
-            Err(e) => tracing::error!(error = ?e, "sweeping sessions failed"),
+        let swept = db
+            .run(|conn| -> anyhow::Result<(usize, usize)> {
+                Ok((web::session::delete_expired(conn)?, captcha::delete_expired(conn)?))
+            })
+            .await;
+        match swept {
+            Ok((0, 0)) => {}
+            Ok((sessions, captchas)) => tracing::info!(sessions, captchas, "swept expired rows"),
+            Err(e) => tracing::error!(error = ?e, "sweeping expired rows failed"),
         }
-        tokio::time::sleep(SESSION_SWEEP).await;
+        tokio::time::sleep(SWEEP_EVERY).await;
     }
 }
 
@@ -129,9 +132,7 @@ async fn shutdown_signal() {
     };
     #[cfg(unix)]
     let terminate = async {
-        if let Ok(mut signal) =
-            tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
-        {
+        if let Ok(mut signal) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
             signal.recv().await;
         }
     };

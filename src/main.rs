@@ -86,13 +86,9 @@ async fn run(command: Command, config: Config) -> anyhow::Result<ExitCode> {
             println!("migrations are up to date");
             Ok(ExitCode::SUCCESS)
         }
-        Command::Audit {
-            command: AuditCommand::Verify,
-        } => {
+        Command::Audit { command: AuditCommand::Verify } => {
             let db = open_database(&config).await?;
-            let outcome = db
-                .run(|conn| kycdesk::audit::verify::verify(conn).map_err(anyhow::Error::from))
-                .await?;
+            let outcome = db.run(|conn| kycdesk::audit::verify::verify(conn).map_err(anyhow::Error::from)).await?;
             Ok(match outcome {
                 Outcome::Intact { rows } => {
                     println!("audit log intact: {rows} rows verified");
@@ -110,9 +106,7 @@ async fn run(command: Command, config: Config) -> anyhow::Result<ExitCode> {
 fn init_logging(format: LogFormat) {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,tower_http=info"));
-    let builder = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr);
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
     match format {
         LogFormat::Human => builder.init(),
         LogFormat::Json => builder.json().init(),

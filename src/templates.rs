@@ -22,9 +22,7 @@ impl Templates {
     }
 
     pub fn render(&self, name: &str, context: &impl Serialize) -> Result<String, minijinja::Error> {
-        self.env
-            .get_template(name)?
-            .render(minijinja::value::Serde(context))
+        self.env.get_template(name)?.render(minijinja::value::Serde(context))
     }
 }
 
@@ -36,10 +34,7 @@ impl Default for Templates {
 
 #[cfg(debug_assertions)]
 fn load(env: &mut Environment<'static>) {
-    env.set_loader(minijinja::path_loader(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/templates"
-    )));
+    env.set_loader(minijinja::path_loader(concat!(env!("CARGO_MANIFEST_DIR"), "/templates")));
     env.set_auto_reload(true);
 }
 

@@ -12,11 +12,7 @@ pub const GENESIS_HASH: &str = "000000000000000000000000000000000000000000000000
 /// array of every column but the hash, in a fixed order, with the time in
 /// RFC 3339 at microsecond precision. `details` is hashed as the stored text.
 pub fn hash(row: &AuditRow) -> String {
-    let occurred_at = row
-        .occurred_at
-        .assume_utc()
-        .format(&Rfc3339)
-        .expect("a stored timestamp formats as RFC 3339");
+    let occurred_at = row.occurred_at.assume_utc().format(&Rfc3339).expect("a stored timestamp formats as RFC 3339");
     let canonical = serde_json::json!([
         row.seq,
         occurred_at,

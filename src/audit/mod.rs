@@ -59,13 +59,7 @@ pub struct Event<'a> {
 
 impl<'a> Event<'a> {
     pub fn new(actor: Actor, action: &'a str, origin: &'a Origin) -> Self {
-        Event {
-            actor,
-            action,
-            subject: None,
-            origin,
-            details: Value::Object(Default::default()),
-        }
+        Event { actor, action, subject: None, origin, details: Value::Object(Default::default()) }
     }
 
     pub fn subject(mut self, kind: &'a str, id: impl ToString) -> Self {

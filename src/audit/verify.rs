@@ -25,18 +25,13 @@ pub fn verify(conn: &mut DbConnection) -> QueryResult<Outcome> {
             .select(AuditRow::as_select())
             .load(conn)?;
         if rows.is_empty() {
-            return Ok(Outcome::Intact {
-                rows: (expected_seq - 1) as u64,
-            });
+            return Ok(Outcome::Intact { rows: (expected_seq - 1) as u64 });
         }
         for row in rows {
             if row.seq != expected_seq {
                 return Ok(Outcome::Broken {
                     seq: expected_seq,
-                    reason: format!(
-                        "row {expected_seq} is missing (the next row is {})",
-                        row.seq
-                    ),
+                    reason: format!("row {expected_seq} is missing (the next row is {})", row.seq),
                 });
             }
             if row.prev_hash != prev_hash {
@@ -46,10 +41,7 @@ pub fn verify(conn: &mut DbConnection) -> QueryResult<Outcome> {
                 });
             }
             if chain::hash(&row) != row.hash {
-                return Ok(Outcome::Broken {
-                    seq: row.seq,
-                    reason: "its contents do not match its hash".into(),
-                });
+                return Ok(Outcome::Broken { seq: row.seq, reason: "its contents do not match its hash".into() });
             }
             prev_hash = row.hash;
             expected_seq += 1;

@@ -28,9 +28,8 @@ pub fn run(conn: &mut DbConnection) -> Result<Vec<String>, BoxError> {
     if locked {
         diesel::sql_query(format!("SELECT pg_advisory_lock({MIGRATION_LOCK})")).execute(conn)?;
     }
-    let applied = conn
-        .run_pending_migrations(migrations)
-        .map(|versions| versions.iter().map(|v| v.to_string()).collect());
+    let applied =
+        conn.run_pending_migrations(migrations).map(|versions| versions.iter().map(|v| v.to_string()).collect());
     if locked {
         diesel::sql_query(format!("SELECT pg_advisory_unlock({MIGRATION_LOCK})")).execute(conn)?;
     }

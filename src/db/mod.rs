@@ -51,9 +51,7 @@ impl DbConnection {
                 .map_err(ConnectionError::CouldntSetupConfiguration)?;
                 Ok(DbConnection::Sqlite(conn))
             }
-            DatabaseUrl::Postgres(url) => Ok(DbConnection::Postgres(PgConnection::establish(
-                url.expose_secret(),
-            )?)),
+            DatabaseUrl::Postgres(url) => Ok(DbConnection::Postgres(PgConnection::establish(url.expose_secret())?)),
         }
     }
 }
@@ -69,9 +67,7 @@ where
     E: From<diesel::result::Error>,
 {
     match conn {
-        DbConnection::Sqlite(c) => {
-            AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE")?
-        }
+        DbConnection::Sqlite(c) => AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE")?,
         DbConnection::Postgres(c) => AnsiTransactionManager::begin_transaction(c)?,
     }
     match f(conn) {
@@ -79,12 +75,10 @@ where
             <DbConnection as Connection>::TransactionManager::commit_transaction(conn)?;
             Ok(value)
         }
-        Err(error) => {
-            match <DbConnection as Connection>::TransactionManager::rollback_transaction(conn) {
-                Ok(()) | Err(diesel::result::Error::BrokenTransactionManager) => Err(error),
-                Err(rollback_error) => Err(rollback_error.into()),
-            }
-        }
+        Err(error) => match <DbConnection as Connection>::TransactionManager::rollback_transaction(conn) {
+            Ok(()) | Err(diesel::result::Error::BrokenTransactionManager) => Err(error),
+            Err(rollback_error) => Err(rollback_error.into()),
+        },
     }
 }
 
@@ -103,15 +97,9 @@ impl managed::Manager for Manager {
             .map_err(|e| ConnectionError::BadConnection(format!("connection task failed: {e}")))?
     }
 
-    async fn recycle(
-        &self,
-        conn: &mut DbConnection,
-        _: &Metrics,
-    ) -> RecycleResult<ConnectionError> {
+    async fn recycle(&self, conn: &mut DbConnection, _: &Metrics) -> RecycleResult<ConnectionError> {
         if <DbConnection as Connection>::TransactionManager::is_broken_transaction_manager(conn) {
-            return Err(RecycleError::message(
-                "connection left inside a broken transaction",
-            ));
+            return Err(RecycleError::message("connection left inside a broken transaction"));
         }
         Ok(())
     }
@@ -153,26 +141,18 @@ impl Db {
     }
 
     /// Runs `f` on a pooled connection, outside any transaction.
-    pub async fn run<T, E>(
-        &self,
-        f: impl FnOnce(&mut DbConnection) -> Result<T, E> + Send + 'static,
-    ) -> Result<T, E>
+    pub async fn run<T, E>(&self, f: impl FnOnce(&mut DbConnection) -> Result<T, E> + Send + 'static) -> Result<T, E>
     where
         T: Send + 'static,
         E: From<DbError> + Send + 'static,
     {
         let mut conn = self.pool.get().await.map_err(DbError::from)?;
-        tokio::task::spawn_blocking(move || f(&mut conn))
-            .await
-            .map_err(DbError::from)?
+        tokio::task::spawn_blocking(move || f(&mut conn)).await.map_err(DbError::from)?
     }
 
     /// Runs `f` inside one write transaction: the state change, its audit row
     /// and any outbox row commit together or not at all.
-    pub async fn write<T, E>(
-        &self,
-        f: impl FnOnce(&mut DbConnection) -> Result<T, E> + Send + 'static,
-    ) -> Result<T, E>
+    pub async fn write<T, E>(&self, f: impl FnOnce(&mut DbConnection) -> Result<T, E> + Send + 'static) -> Result<T, E>
     where
         T: Send + 'static,
         E: From<DbError> + From<diesel::result::Error> + Send + 'static,
@@ -190,17 +170,12 @@ pub fn now() -> PrimitiveDateTime {
 pub fn to_stored(t: OffsetDateTime) -> PrimitiveDateTime {
     let t = t.to_offset(time::UtcOffset::UTC);
     let micros = t.microsecond();
-    let t = t
-        .replace_microsecond(micros)
-        .expect("microseconds are in range");
+    let t = t.replace_microsecond(micros).expect("microseconds are in range");
     PrimitiveDateTime::new(t.date(), t.time())
 }
 
 /// Whether a diesel error is a unique-constraint violation (how a lost race
 /// on an insert shows up on both backends).
 pub fn is_unique_violation(error: &diesel::result::Error) -> bool {
-    matches!(
-        error,
-        diesel::result::Error::DatabaseError(diesel::result::DatabaseErrorKind::UniqueViolation, _)
-    )
+    matches!(error, diesel::result::Error::DatabaseError(diesel::result::DatabaseErrorKind::UniqueViolation, _))
 }

@@ -50,3 +50,86 @@ diesel::table! {
         sent_at -> Nullable<Timestamp>,
     }
 }
+
+diesel::table! {
+    customers (id) {
+        id -> BigInt,
+        email -> Text,
+        password_hash -> Text,
+        password_changed_at -> Timestamp,
+        email_verified_at -> Nullable<Timestamp>,
+        terms_version -> Text,
+        terms_accepted_at -> Timestamp,
+        account_type -> Nullable<Text>,
+        first_name -> Nullable<Text>,
+        last_name -> Nullable<Text>,
+        company_name -> Nullable<Text>,
+        sector -> Nullable<Text>,
+        phone_type -> Nullable<Text>,
+        phone -> Nullable<Text>,
+        phone_verified_at -> Nullable<Timestamp>,
+        details_saved_at -> Nullable<Timestamp>,
+        locked_until -> Nullable<Timestamp>,
+        lockouts -> Integer,
+        last_lockout_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    email_tokens (id) {
+        id -> BigInt,
+        customer_id -> BigInt,
+        purpose -> Text,
+        token_hash -> Text,
+        created_at -> Timestamp,
+        expires_at -> Timestamp,
+        used_at -> Nullable<Timestamp>,
+        revoked_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    login_attempts (id) {
+        id -> BigInt,
+        customer_id -> Nullable<BigInt>,
+        ip -> Nullable<Text>,
+        outcome -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    phone_otps (id) {
+        id -> BigInt,
+        customer_id -> BigInt,
+        phone -> Text,
+        code_hash -> Text,
+        created_at -> Timestamp,
+        expires_at -> Timestamp,
+        failed_attempts -> Integer,
+        consumed_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    support_requests (id) {
+        id -> BigInt,
+        email -> Text,
+        customer_id -> Nullable<BigInt>,
+        message -> Text,
+        status -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    captcha_spent (challenge) {
+        challenge -> Text,
+        expires_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(email_tokens -> customers (customer_id));
+diesel::joinable!(phone_otps -> customers (customer_id));
+diesel::allow_tables_to_appear_in_same_query!(customers, email_tokens, login_attempts, phone_otps, support_requests);

@@ -72,12 +72,7 @@ impl Round {
 pub async fn run(db: Db, transport: Transport, from: Mailbox, settings: OutboxSettings) {
     loop {
         let round = tokio::spawn({
-            let (db, transport, from, settings) = (
-                db.clone(),
-                transport.clone(),
-                from.clone(),
-                settings.clone(),
-            );
+            let (db, transport, from, settings) = (db.clone(), transport.clone(), from.clone(), settings.clone());
             async move { deliver_due(&db, &transport, &from, &settings).await }
         });
         match round.await {
@@ -98,9 +93,7 @@ pub async fn deliver_due(
     settings: &OutboxSettings,
 ) -> Result<Round, DeliveryError> {
     let lease = settings.lease;
-    let claimed = db
-        .write(move |conn| claim(conn, lease).map_err(DeliveryError::from))
-        .await?;
+    let claimed = db.write(move |conn| claim(conn, lease).map_err(DeliveryError::from)).await?;
     let mut round = Round::default();
     for message in claimed {
         let result = match build(&message, from) {
@@ -108,9 +101,7 @@ pub async fn deliver_due(
             Err(failure) => Err(failure),
         };
         let retry_base = settings.retry_base;
-        let outcome = db
-            .write(move |conn| record_outcome(conn, &message, result, retry_base))
-            .await?;
+        let outcome = db.write(move |conn| record_outcome(conn, &message, result, retry_base)).await?;
         match outcome {
             State::Sent => round.sent += 1,
             State::Failed => round.failed += 1,
@@ -122,15 +113,12 @@ pub async fn deliver_due(
 
 fn due(
     now: PrimitiveDateTime,
-) -> Box<dyn BoxableExpression<outbox::table, db::MultiBackend, SqlType = diesel::sql_types::Bool>>
-{
+) -> Box<dyn BoxableExpression<outbox::table, db::MultiBackend, SqlType = diesel::sql_types::Bool>> {
     Box::new(
         outbox::state
             .eq(State::Pending.as_str())
             .and(outbox::next_attempt_at.le(now))
-            .or(outbox::state
-                .eq(State::Sending.as_str())
-                .and(outbox::lease_until.lt(now).assume_not_null())),
+            .or(outbox::state.eq(State::Sending.as_str()).and(outbox::lease_until.lt(now).assume_not_null())),
     )
 }
 
@@ -139,12 +127,8 @@ fn due(
 fn claim(conn: &mut DbConnection, lease: Duration) -> QueryResult<Vec<Claimed>> {
     let now = db::now();
     let lease_until = now + lease;
-    let ids: Vec<i64> = outbox::table
-        .filter(due(now))
-        .order(outbox::id.asc())
-        .limit(BATCH)
-        .select(outbox::id)
-        .load(conn)?;
+    let ids: Vec<i64> =
+        outbox::table.filter(due(now)).order(outbox::id.asc()).limit(BATCH).select(outbox::id).load(conn)?;
     let mut claimed = Vec::with_capacity(ids.len());
     for id in ids {
         let taken = diesel::update(outbox::table.filter(outbox::id.eq(id)).filter(due(now)))
@@ -155,52 +139,31 @@ fn claim(conn: &mut DbConnection, lease: Duration) -> QueryResult<Vec<Claimed>> 
             ))
             .execute(conn)?;
         if taken == 1 {
-            claimed.push(
-                outbox::table
-                    .find(id)
-                    .select(Claimed::as_select())
-                    .first(conn)?,
-            );
+            claimed.push(outbox::table.find(id).select(Claimed::as_select()).first(conn)?);
         }
     }
     Ok(claimed)
 }
 
 fn build(message: &Claimed, from: &Mailbox) -> Result<Message, SendFailure> {
-    let permanent = |what: &str, e: &dyn std::fmt::Display| SendFailure {
-        permanent: true,
-        message: format!("{what}: {e}"),
-    };
-    let address = message
-        .recipient
-        .parse()
-        .map_err(|e| permanent("the recipient address is not valid", &e))?;
+    let permanent =
+        |what: &str, e: &dyn std::fmt::Display| SendFailure { permanent: true, message: format!("{what}: {e}") };
+    let address = message.recipient.parse().map_err(|e| permanent("the recipient address is not valid", &e))?;
     let (Some(text), Some(html)) = (&message.text_body, &message.html_body) else {
-        return Err(SendFailure {
-            permanent: true,
-            message: "the message body was erased".into(),
-        });
+        return Err(SendFailure { permanent: true, message: "the message body was erased".into() });
     };
     Message::builder()
         .message_id(Some(message.message_id.clone()))
         .from(from.clone())
-        .to(Mailbox::new(
-            message.recipient_name.as_deref().map(single_line),
-            address,
-        ))
+        .to(Mailbox::new(message.recipient_name.as_deref().map(single_line), address))
         .subject(single_line(&message.subject))
-        .multipart(MultiPart::alternative_plain_html(
-            text.clone(),
-            html.clone(),
-        ))
+        .multipart(MultiPart::alternative_plain_html(text.clone(), html.clone()))
         .map_err(|e| permanent("the message could not be built", &e))
 }
 
 fn backoff(retry_base: Duration, attempts: i32) -> Duration {
     let exponent = attempts.saturating_sub(1).clamp(0, 20) as u32;
-    retry_base
-        .saturating_mul(2u32.saturating_pow(exponent))
-        .min(MAX_BACKOFF)
+    retry_base.saturating_mul(2u32.saturating_pow(exponent)).min(MAX_BACKOFF)
 }
 
 /// Stores the result of one attempt, if this worker still holds the row's
@@ -219,13 +182,9 @@ fn record_outcome(
     let (state, error) = match result {
         Ok(()) => (State::Sent, None),
         Err(failure) if failure.permanent => (State::Failed, Some(failure.message)),
-        Err(failure) if now - message.created_at > GIVE_UP_AFTER => (
-            State::Failed,
-            Some(format!(
-                "gave up after {} attempts; last: {}",
-                message.attempts, failure.message
-            )),
-        ),
+        Err(failure) if now - message.created_at > GIVE_UP_AFTER => {
+            (State::Failed, Some(format!("gave up after {} attempts; last: {}", message.attempts, failure.message)))
+        }
         Err(failure) => (State::Pending, Some(failure.message)),
     };
     let updated = match state {
@@ -247,10 +206,7 @@ fn record_outcome(
             .execute(conn)?,
     };
     if updated == 0 {
-        tracing::warn!(
-            id = message.id,
-            "outbox row changed hands during delivery; result not recorded"
-        );
+        tracing::warn!(id = message.id, "outbox row changed hands during delivery; result not recorded");
         return Ok(state);
     }
     match state {
@@ -263,38 +219,20 @@ fn record_outcome(
 }
 
 /// A message reached a final state: erase secret-bearing bodies and audit it.
-fn finish(
-    conn: &mut DbConnection,
-    message: &Claimed,
-    state: State,
-    error: Option<&str>,
-) -> QueryResult<()> {
-    diesel::update(
-        outbox::table
-            .filter(outbox::id.eq(message.id))
-            .filter(outbox::sensitive.eq(true)),
-    )
-    .set((
-        outbox::text_body.eq(None::<String>),
-        outbox::html_body.eq(None::<String>),
-    ))
-    .execute(conn)?;
-    let action = if state == State::Sent {
-        "mail.sent"
-    } else {
-        "mail.failed"
-    };
+fn finish(conn: &mut DbConnection, message: &Claimed, state: State, error: Option<&str>) -> QueryResult<()> {
+    diesel::update(outbox::table.filter(outbox::id.eq(message.id)).filter(outbox::sensitive.eq(true)))
+        .set((outbox::text_body.eq(None::<String>), outbox::html_body.eq(None::<String>)))
+        .execute(conn)?;
+    let action = if state == State::Sent { "mail.sent" } else { "mail.failed" };
     audit::record(
         conn,
-        Event::new(Actor::Job(JOB), action, &Origin::default())
-            .subject("outbox", message.id)
-            .details(json!({
-                "template": message.template,
-                "recipient": message.recipient,
-                "message_id": message.message_id,
-                "attempts": message.attempts,
-                "error": error,
-            })),
+        Event::new(Actor::Job(JOB), action, &Origin::default()).subject("outbox", message.id).details(json!({
+            "template": message.template,
+            "recipient": message.recipient,
+            "message_id": message.message_id,
+            "attempts": message.attempts,
+            "error": error,
+        })),
     )?;
     Ok(())
 }

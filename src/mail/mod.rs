@@ -7,7 +7,6 @@ mod transport;
 
 use lettre::Address;
 use lettre::message::Mailbox;
-use rand::RngCore;
 use serde::Serialize;
 
 use crate::templates::Templates;
@@ -59,10 +58,7 @@ impl Mailer {
         context: &impl Serialize,
         sensitive: bool,
     ) -> Result<Email, minijinja::Error> {
-        let render = |part: &str| {
-            self.templates
-                .render(&format!("email/{template}/{part}"), context)
-        };
+        let render = |part: &str| self.templates.render(&format!("email/{template}/{part}"), context);
         Ok(Email {
             template,
             to,
@@ -78,9 +74,8 @@ impl Mailer {
     /// of one email carries the same id and a duplicate after a crash is
     /// recognisable.
     fn new_message_id(&self) -> String {
-        let mut bytes = [0u8; 16];
-        rand::rng().fill_bytes(&mut bytes);
-        format!("<{}@{}>", hex::encode(bytes), self.from.email.domain())
+        let unique = hex::encode(rand::random::<[u8; 16]>());
+        format!("<{unique}@{}>", self.from.email.domain())
     }
 }
 

@@ -50,8 +50,20 @@ pub fn enqueue(conn: &mut DbConnection, email: &Email) -> QueryResult<i64> {
 
 /// Messages per delivery state, for the metrics page.
 pub fn count_by_state(conn: &mut DbConnection) -> QueryResult<Vec<(String, i64)>> {
+    outbox::table.group_by(outbox::state).select((outbox::state, diesel::dsl::count_star())).load(conn)
+}
+
+/// How many emails from `template` were queued for `recipient` since `since`.
+pub fn queued_since(
+    conn: &mut DbConnection,
+    template: &str,
+    recipient: &str,
+    since: time::PrimitiveDateTime,
+) -> QueryResult<i64> {
     outbox::table
-        .group_by(outbox::state)
-        .select((outbox::state, diesel::dsl::count_star()))
-        .load(conn)
+        .filter(outbox::template.eq(template))
+        .filter(outbox::recipient.eq(recipient))
+        .filter(outbox::created_at.gt(since))
+        .count()
+        .get_result(conn)
 }

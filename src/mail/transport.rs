@@ -38,22 +38,18 @@ impl Transport {
 
     pub async fn send(&self, message: Message) -> Result<(), SendFailure> {
         match self {
-            Transport::Files(files) => {
-                files
-                    .send(message)
-                    .await
-                    .map(drop)
-                    .map_err(|e| SendFailure {
-                        permanent: false,
-                        message: format!("writing the .eml file failed: {e}"),
-                    })
-            }
+            Transport::Files(files) => files
+                .send(message)
+                .await
+                .map(drop)
+                .map_err(|e| SendFailure { permanent: false, message: format!("writing the .eml file failed: {e}") }),
             // Only a 5xx answer is final; 4xx answers, refused connections and
             // time-outs are worth another try.
-            Transport::Smtp(smtp) => smtp.send(message).await.map(drop).map_err(|e| SendFailure {
-                permanent: e.is_permanent(),
-                message: e.to_string(),
-            }),
+            Transport::Smtp(smtp) => smtp
+                .send(message)
+                .await
+                .map(drop)
+                .map_err(|e| SendFailure { permanent: e.is_permanent(), message: e.to_string() }),
         }
     }
 }

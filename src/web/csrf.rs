@@ -20,10 +20,7 @@ pub const HEADER: &str = "x-csrf-token";
 const FORM_LIMIT: usize = 256 * 1024;
 
 pub async fn layer(State(state): State<AppState>, request: Request, next: Next) -> Response {
-    if matches!(
-        *request.method(),
-        Method::GET | Method::HEAD | Method::OPTIONS
-    ) {
+    if matches!(*request.method(), Method::GET | Method::HEAD | Method::OPTIONS) {
         return next.run(request).await;
     }
     match check(&state, request).await {
@@ -37,32 +34,18 @@ async fn check(state: &AppState, request: Request) -> Result<Request, AppError> 
         tracing::warn!(origin = ?request.headers().get(ORIGIN), "cross-origin request refused");
         return Err(AppError::Csrf);
     }
-    let session = request
-        .extensions()
-        .get::<Session>()
-        .cloned()
-        .ok_or(AppError::Csrf)?;
+    let session = request.extensions().get::<Session>().cloned().ok_or(AppError::Csrf)?;
     if let Some(token) = request.headers().get(HEADER).and_then(|v| v.to_str().ok()) {
-        return if session.csrf_matches(token) {
-            Ok(request)
-        } else {
-            Err(AppError::Csrf)
-        };
+        return if session.csrf_matches(token) { Ok(request) } else { Err(AppError::Csrf) };
     }
     if !is_form(request.headers()) {
         return Err(AppError::Csrf);
     }
     let (parts, body) = request.into_parts();
-    let bytes = to_bytes(body, FORM_LIMIT)
-        .await
-        .map_err(|_| AppError::PayloadTooLarge)?;
-    let token = url::form_urlencoded::parse(&bytes)
-        .find(|(key, _)| key == FIELD)
-        .map(|(_, value)| value.into_owned());
+    let bytes = to_bytes(body, FORM_LIMIT).await.map_err(|_| AppError::PayloadTooLarge)?;
+    let token = url::form_urlencoded::parse(&bytes).find(|(key, _)| key == FIELD).map(|(_, value)| value.into_owned());
     match token {
-        Some(token) if session.csrf_matches(&token) => {
-            Ok(Request::from_parts(parts, Body::from(bytes)))
-        }
+        Some(token) if session.csrf_matches(&token) => Ok(Request::from_parts(parts, Body::from(bytes))),
         _ => Err(AppError::Csrf),
     }
 }
@@ -105,24 +88,12 @@ mod tests {
     #[test]
     fn origin_must_match_exactly() {
         let ours = "https://kyc.example.com";
-        assert!(same_origin(
-            &headers(ORIGIN, "https://kyc.example.com"),
-            ours
-        ));
+        assert!(same_origin(&headers(ORIGIN, "https://kyc.example.com"), ours));
         assert!(!same_origin(&headers(ORIGIN, "https://evil.example"), ours));
         assert!(!same_origin(&headers(ORIGIN, "null"), ours));
-        assert!(!same_origin(
-            &headers(ORIGIN, "http://kyc.example.com"),
-            ours
-        ));
-        assert!(same_origin(
-            &headers(REFERER, "https://kyc.example.com/signup"),
-            ours
-        ));
-        assert!(!same_origin(
-            &headers(REFERER, "https://kyc.example.com.evil.example/"),
-            ours
-        ));
+        assert!(!same_origin(&headers(ORIGIN, "http://kyc.example.com"), ours));
+        assert!(same_origin(&headers(REFERER, "https://kyc.example.com/signup"), ours));
+        assert!(!same_origin(&headers(REFERER, "https://kyc.example.com.evil.example/"), ours));
         assert!(same_origin(&HeaderMap::new(), ours));
     }
 }

@@ -17,6 +17,10 @@ pub enum AppError {
     Csrf,
     #[error("too large")]
     PayloadTooLarge,
+    /// Not an error for the visitor: the page they asked for is elsewhere
+    /// for now (sign in first, finish your details first).
+    #[error("redirect to {0}")]
+    Redirect(String),
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
 }
@@ -28,6 +32,7 @@ pub struct ErrorPage;
 impl AppError {
     pub fn status(&self) -> StatusCode {
         match self {
+            AppError::Redirect(_) => StatusCode::SEE_OTHER,
             AppError::NotFound => StatusCode::NOT_FOUND,
             AppError::Forbidden | AppError::Csrf => StatusCode::FORBIDDEN,
             AppError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
@@ -38,6 +43,9 @@ impl AppError {
 
 impl IntoResponse for AppError {
     fn into_response(self) -> Response {
+        if let AppError::Redirect(to) = &self {
+            return axum::response::Redirect::to(to).into_response();
+        }
         match &self {
             AppError::Internal(e) => tracing::error!(error = ?e, "request failed"),
             AppError::Csrf => tracing::warn!("refused a state-changing request: {self}"),

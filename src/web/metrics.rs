@@ -49,28 +49,14 @@ impl Metrics {
         );
         let outbox_messages = Family::<StateLabels, Gauge>::default();
         registry.register("http_requests", "HTTP requests answered", requests.clone());
-        registry.register(
-            "http_request_duration_seconds",
-            "Time to answer an HTTP request",
-            latency.clone(),
-        );
-        registry.register(
-            "outbox_messages",
-            "Emails in the outbox by delivery state",
-            outbox_messages.clone(),
-        );
-        Metrics {
-            registry,
-            requests,
-            latency,
-            outbox_messages,
-        }
+        registry.register("http_request_duration_seconds", "Time to answer an HTTP request", latency.clone());
+        registry.register("outbox_messages", "Emails in the outbox by delivery state", outbox_messages.clone());
+        Metrics { registry, requests, latency, outbox_messages }
     }
 
     pub fn encode(&self) -> String {
         let mut text = String::new();
-        prometheus_client::encoding::text::encode(&mut text, &self.registry)
-            .expect("writing to a String cannot fail");
+        prometheus_client::encoding::text::encode(&mut text, &self.registry).expect("writing to a String cannot fail");
         text
     }
 }
@@ -84,11 +70,8 @@ impl Default for Metrics {
 /// Middleware: counts and times every routed request by its route pattern
 /// (never the raw path, which would carry ids and tokens).
 pub async fn track(State(state): State<AppState>, request: Request, next: Next) -> Response {
-    let route = request
-        .extensions()
-        .get::<MatchedPath>()
-        .map(|p| p.as_str().to_string())
-        .unwrap_or_else(|| "unmatched".into());
+    let route =
+        request.extensions().get::<MatchedPath>().map(|p| p.as_str().to_string()).unwrap_or_else(|| "unmatched".into());
     let method = request.method().to_string();
     let started = Instant::now();
     let response = next.run(request).await;
@@ -102,9 +85,6 @@ pub async fn track(State(state): State<AppState>, request: Request, next: Next) 
             status: response.status().as_u16(),
         })
         .inc();
-    metrics
-        .latency
-        .get_or_create(&RouteLabels { method, route })
-        .observe(elapsed);
+    metrics.latency.get_or_create(&RouteLabels { method, route }).observe(elapsed);
     response
 }

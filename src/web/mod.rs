@@ -1,7 +1,10 @@
 //! The HTTP side: state, routes and the middleware every response passes.
 
+pub mod client;
 pub mod csrf;
+pub mod customer;
 pub mod error;
+pub mod forms;
 pub mod metrics;
 mod ops;
 mod pages;
@@ -13,8 +16,7 @@ use std::sync::Arc;
 
 use axum::Router;
 use axum::http::header::{
-    CACHE_CONTROL, CONTENT_SECURITY_POLICY, REFERRER_POLICY, X_CONTENT_TYPE_OPTIONS,
-    X_FRAME_OPTIONS,
+    CACHE_CONTROL, CONTENT_SECURITY_POLICY, REFERRER_POLICY, X_CONTENT_TYPE_OPTIONS, X_FRAME_OPTIONS,
 };
 use axum::http::{HeaderName, HeaderValue, StatusCode};
 use axum::middleware::from_fn_with_state;
@@ -29,9 +31,12 @@ use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
+use crate::accounts::hashing::PasswordHasher;
+use crate::captcha::Captcha;
 use crate::config::Config;
 use crate::db::Db;
 use crate::mail::Mailer;
+use crate::sms::SmsSender;
 use crate::templates::Templates;
 
 pub use error::{AppError, AppResult};
@@ -50,28 +55,28 @@ pub struct AppState {
     pub templates: Templates,
     pub mailer: Mailer,
     pub metrics: Arc<metrics::Metrics>,
+    pub captcha: Arc<dyn Captcha>,
+    pub hasher: PasswordHasher,
+    pub sms: Arc<dyn SmsSender>,
 }
 
 pub fn router(state: AppState) -> Router {
     let customer = Router::new()
         .route("/", get(pages::home))
+        .route("/terms", get(pages::terms))
+        .merge(customer::routes())
         .layer(from_fn_with_state(state.clone(), csrf::layer))
-        .layer(from_fn_with_state(
-            (state.clone(), SessionKind::Customer),
-            session::layer,
-        ));
+        .layer(from_fn_with_state((state.clone(), SessionKind::Customer), session::layer));
 
     let ops = Router::new()
         .route("/healthz", get(ops::healthz))
         .route("/readyz", get(ops::readyz))
         .route("/metrics", get(ops::metrics))
-        .route("/static/app.css", get(pages::stylesheet));
+        .route("/captcha/challenge", get(pages::captcha_challenge))
+        .route("/static/{file}", get(pages::static_file));
 
     let request_id = HeaderName::from_static("x-request-id");
-    let hsts = state
-        .config
-        .is_https()
-        .then(|| HeaderValue::from_static("max-age=31536000; includeSubDomains"));
+    let hsts = state.config.is_https().then(|| HeaderValue::from_static("max-age=31536000; includeSubDomains"));
 
     Router::new()
         .merge(customer)

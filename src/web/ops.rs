@@ -28,41 +28,19 @@ pub async fn readyz(State(state): State<AppState>) -> impl IntoResponse {
         .await;
     match check {
         Ok(true) => (StatusCode::OK, "ready\n".to_string()),
-        Ok(false) => (
-            StatusCode::SERVICE_UNAVAILABLE,
-            "migrations pending\n".to_string(),
-        ),
+        Ok(false) => (StatusCode::SERVICE_UNAVAILABLE, "migrations pending\n".to_string()),
         Err(e) => {
             tracing::warn!(error = %e, "readiness check failed");
-            (
-                StatusCode::SERVICE_UNAVAILABLE,
-                "database unreachable\n".to_string(),
-            )
+            (StatusCode::SERVICE_UNAVAILABLE, "database unreachable\n".to_string())
         }
     }
 }
 
 pub async fn metrics(State(state): State<AppState>) -> AppResult<impl IntoResponse> {
-    let counts = state
-        .db
-        .run(|conn| outbox::count_by_state(conn).map_err(crate::web::AppError::from))
-        .await?;
+    let counts = state.db.run(|conn| outbox::count_by_state(conn).map_err(crate::web::AppError::from)).await?;
     for name in ["pending", "sending", "sent", "failed"] {
-        let count = counts
-            .iter()
-            .find(|(state, _)| state == name)
-            .map_or(0, |(_, n)| *n);
-        state
-            .metrics
-            .outbox_messages
-            .get_or_create(&StateLabels { state: name.into() })
-            .set(count);
+        let count = counts.iter().find(|(state, _)| state == name).map_or(0, |(_, n)| *n);
+        state.metrics.outbox_messages.get_or_create(&StateLabels { state: name.into() }).set(count);
     }
-    Ok((
-        [(
-            CONTENT_TYPE,
-            "application/openmetrics-text; version=1.0.0; charset=utf-8",
-        )],
-        state.metrics.encode(),
-    ))
+    Ok(([(CONTENT_TYPE, "application/openmetrics-text; version=1.0.0; charset=utf-8")], state.metrics.encode()))
 }

@@ -12,12 +12,8 @@ use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue};
 use axum::middleware::Next;
 use axum::response::Response;
-use base64::Engine;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use diesel::prelude::*;
-use rand::RngCore;
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 use time::PrimitiveDateTime;
 
@@ -25,6 +21,7 @@ use super::AppState;
 use super::error::AppError;
 use crate::db::schema::sessions;
 use crate::db::{self, DbConnection};
+use crate::tokens::{hash_token, random_token};
 
 /// A last-seen time younger than this is not written again, so most
 /// requests read the session without writing it.
@@ -108,7 +105,6 @@ struct Inner {
     flashes: Vec<Flash>,
     changed: bool,
     rotate: bool,
-    end: bool,
 }
 
 /// The current request's session. Cheap to clone; changes are written once
@@ -118,9 +114,7 @@ pub struct Session(Arc<Mutex<Inner>>);
 
 impl Session {
     fn lock(&self) -> MutexGuard<'_, Inner> {
-        self.0
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.0.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     pub fn kind(&self) -> SessionKind {
@@ -164,17 +158,20 @@ impl Session {
         inner.changed = true;
     }
 
-    /// Ends the session: the row is deleted and the cookie cleared.
-    pub fn end(&self) {
-        self.lock().end = true;
+    /// Signs out: the session's row is deleted and the visitor continues
+    /// under a fresh anonymous session (which can carry a flash message).
+    pub fn sign_out(&self) {
+        let mut inner = self.lock();
+        inner.subject_id = None;
+        inner.csrf_token = Some(random_token());
+        inner.created_at = db::now();
+        inner.rotate = true;
+        inner.changed = true;
     }
 
     pub fn flash(&self, level: FlashLevel, text: impl Into<String>) {
         let mut inner = self.lock();
-        inner.flashes.push(Flash {
-            level,
-            text: text.into(),
-        });
+        inner.flashes.push(Flash { level, text: text.into() });
         inner.changed = true;
     }
 
@@ -197,16 +194,6 @@ impl<S: Send + Sync> FromRequestParts<S> for Session {
             .cloned()
             .ok_or_else(|| AppError::Internal(anyhow::anyhow!("route has no session layer")))
     }
-}
-
-fn random_token() -> String {
-    let mut bytes = [0u8; 32];
-    rand::rng().fill_bytes(&mut bytes);
-    URL_SAFE_NO_PAD.encode(bytes)
-}
-
-fn hash_token(token: &str) -> String {
-    hex::encode(Sha256::digest(token.as_bytes()))
 }
 
 fn read_cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
@@ -236,8 +223,7 @@ fn load(conn: &mut DbConnection, kind: SessionKind, token: &str) -> QueryResult<
 /// Deletes sessions that are past either timeout.
 pub fn delete_expired(conn: &mut DbConnection) -> QueryResult<usize> {
     let now = db::now();
-    let mut deleted =
-        diesel::delete(sessions::table.filter(sessions::expires_at.le(now))).execute(conn)?;
+    let mut deleted = diesel::delete(sessions::table.filter(sessions::expires_at.le(now))).execute(conn)?;
     for kind in [SessionKind::Customer, SessionKind::Staff] {
         deleted += diesel::delete(
             sessions::table
@@ -268,21 +254,13 @@ pub fn end_all_for(
 
 /// Middleware: loads the session before the handler and stores its changes
 /// after it.
-pub async fn layer(
-    State((state, kind)): State<(AppState, SessionKind)>,
-    mut request: Request,
-    next: Next,
-) -> Response {
+pub async fn layer(State((state, kind)): State<(AppState, SessionKind)>, mut request: Request, next: Next) -> Response {
     let secure = state.config.is_https();
     let cookie_name = kind.cookie_name(secure);
     let token = read_cookie(request.headers(), cookie_name).map(str::to_string);
     let had_cookie = token.is_some();
     let row = match token {
-        Some(token) => match state
-            .db
-            .run(move |conn| load(conn, kind, &token).map_err(AppError::from))
-            .await
-        {
+        Some(token) => match state.db.run(move |conn| load(conn, kind, &token).map_err(AppError::from)).await {
             Ok(row) => row,
             Err(e) => return axum::response::IntoResponse::into_response(e),
         },
@@ -297,13 +275,9 @@ pub async fn layer(
             last_seen_at: row.last_seen_at,
             subject_id: row.subject_id,
             csrf_token: Some(row.csrf_token),
-            flashes: row
-                .flash
-                .and_then(|f| serde_json::from_str(&f).ok())
-                .unwrap_or_default(),
+            flashes: row.flash.and_then(|f| serde_json::from_str(&f).ok()).unwrap_or_default(),
             changed: false,
             rotate: false,
-            end: false,
         },
         None => Inner {
             kind,
@@ -315,7 +289,6 @@ pub async fn layer(
             flashes: Vec::new(),
             changed: false,
             rotate: false,
-            end: false,
         },
     })));
     request.extensions_mut().insert(session.clone());
@@ -360,27 +333,9 @@ impl CookieChange {
     }
 }
 
-async fn save(
-    state: &AppState,
-    inner: Inner,
-    had_cookie: bool,
-) -> Result<Option<CookieChange>, AppError> {
+async fn save(state: &AppState, inner: Inner, had_cookie: bool) -> Result<Option<CookieChange>, AppError> {
     let now = db::now();
-    if inner.end {
-        if let Some(stored) = inner.stored {
-            state
-                .db
-                .run(move |conn| {
-                    diesel::delete(sessions::table.find(stored))
-                        .execute(conn)
-                        .map_err(AppError::from)
-                })
-                .await?;
-        }
-        return Ok(had_cookie.then_some(CookieChange::Clear));
-    }
-    let flash = (!inner.flashes.is_empty())
-        .then(|| serde_json::to_string(&inner.flashes).expect("flashes serialise"));
+    let flash = (!inner.flashes.is_empty()).then(|| serde_json::to_string(&inner.flashes).expect("flashes serialise"));
     if inner.rotate || (inner.stored.is_none() && inner.changed) {
         let token = random_token();
         let id_hash = hash_token(&token);
@@ -435,19 +390,8 @@ mod tests {
     #[test]
     fn cookies_are_read_by_exact_name() {
         let mut headers = HeaderMap::new();
-        headers.insert(
-            COOKIE,
-            HeaderValue::from_static("kycdesk_session_x=1; kycdesk_session=abc; other=2"),
-        );
+        headers.insert(COOKIE, HeaderValue::from_static("kycdesk_session_x=1; kycdesk_session=abc; other=2"));
         assert_eq!(read_cookie(&headers, "kycdesk_session"), Some("abc"));
         assert_eq!(read_cookie(&headers, "kycdesk_console"), None);
-    }
-
-    #[test]
-    fn tokens_carry_256_bits_and_are_stored_hashed() {
-        let token = random_token();
-        assert_eq!(URL_SAFE_NO_PAD.decode(&token).unwrap().len(), 32);
-        assert_ne!(hash_token(&token), token);
-        assert_eq!(hash_token(&token).len(), 64);
     }
 }

@@ -25,20 +25,13 @@ struct View<'a, T: Serialize> {
 /// Renders `template` with `page` as `page` and the session's layout data
 /// (CSRF token, flash messages) as `layout`. A page without a form starts no
 /// session, so anonymous browsing writes nothing.
-pub fn render<T: Serialize>(
-    state: &AppState,
-    session: &Session,
-    template: &str,
-    page: &T,
-) -> AppResult<Html<String>> {
+pub fn render<T: Serialize>(state: &AppState, session: &Session, template: &str, page: &T) -> AppResult<Html<String>> {
     let layout = Layout {
         csrf_token: session.existing_csrf_token(),
         flashes: session.take_flashes(),
         signed_in: session.subject().is_some(),
     };
-    Ok(Html(
-        state.templates.render(template, &View { layout, page })?,
-    ))
+    Ok(Html(state.templates.render(template, &View { layout, page })?))
 }
 
 /// Like [`render`], for pages with a form: starts a session if needed so the

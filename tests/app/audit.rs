@@ -12,10 +12,7 @@ async fn record_events(app: &TestApp, count: usize) {
     for i in 0..count {
         app.db()
             .write(move |conn| {
-                let origin = Origin {
-                    ip: Some("127.0.0.1".into()),
-                    user_agent: Some("test".into()),
-                };
+                let origin = Origin { ip: Some("127.0.0.1".into()), user_agent: Some("test".into()) };
                 audit::record(
                     conn,
                     Event::new(Actor::Customer(i as i64), "test.event", &origin)
@@ -45,12 +42,7 @@ async fn the_chain_verifies_then_fails_at_the_altered_row(backend: Backend) {
 
     let output = app.run_cli(&["audit", "verify"]);
     let stdout = String::from_utf8_lossy(&output.stdout);
-    assert_eq!(
-        output.status.code(),
-        Some(0),
-        "{stdout} {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    assert_eq!(output.status.code(), Some(0), "{stdout} {}", String::from_utf8_lossy(&output.stderr));
     assert!(stdout.contains("5 rows"), "{stdout}");
 
     let backend = app.db().backend();
@@ -60,10 +52,7 @@ async fn the_chain_verifies_then_fails_at_the_altered_row(backend: Backend) {
                 DbBackend::Sqlite => sql(conn, "DROP TRIGGER audit_log_no_update")?,
                 DbBackend::Postgres => sql(conn, "DROP TRIGGER audit_log_no_update ON audit_log")?,
             };
-            sql(
-                conn,
-                "UPDATE audit_log SET details = '{\"n\":99}' WHERE seq = 3",
-            )
+            sql(conn, "UPDATE audit_log SET details = '{\"n\":99}' WHERE seq = 3")
         })
         .await
         .unwrap();
@@ -77,10 +66,7 @@ async fn the_chain_verifies_then_fails_at_the_altered_row(backend: Backend) {
 async fn the_database_refuses_to_change_or_delete_audit_rows(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     record_events(&app, 2).await;
-    for statement in [
-        "UPDATE audit_log SET action = 'forged' WHERE seq = 1",
-        "DELETE FROM audit_log WHERE seq = 2",
-    ] {
+    for statement in ["UPDATE audit_log SET action = 'forged' WHERE seq = 1", "DELETE FROM audit_log WHERE seq = 2"] {
         let result = app.db().run(move |conn| sql(conn, statement)).await;
         let error = result.expect_err(statement).to_string();
         assert!(error.contains("append-only"), "{statement}: {error}");
@@ -90,11 +76,7 @@ async fn the_database_refuses_to_change_or_delete_audit_rows(backend: Backend) {
         .run(|conn| {
             use diesel::prelude::*;
             use kycdesk::db::schema::audit_log::dsl::*;
-            audit_log
-                .filter(action.eq("test.event"))
-                .count()
-                .get_result(conn)
-                .map_err(anyhow::Error::from)
+            audit_log.filter(action.eq("test.event")).count().get_result(conn).map_err(anyhow::Error::from)
         })
         .await
         .unwrap();
@@ -110,8 +92,7 @@ async fn fifty_concurrent_writers_leave_an_exact_count_and_an_intact_chain(backe
                 db.write(move |conn| {
                     audit::record(
                         conn,
-                        Event::new(Actor::System, "concurrent.write", &Origin::default())
-                            .subject("writer", i),
+                        Event::new(Actor::System, "concurrent.write", &Origin::default()).subject("writer", i),
                     )
                     .map_err(anyhow::Error::from)
                 })
@@ -120,15 +101,8 @@ async fn fifty_concurrent_writers_leave_an_exact_count_and_an_intact_chain(backe
         })
         .collect();
     for writer in writers {
-        writer
-            .await
-            .unwrap()
-            .expect("no writer fails (no \"database is locked\")");
+        writer.await.unwrap().expect("no writer fails (no \"database is locked\")");
     }
-    let outcome = app
-        .db()
-        .run(|conn| audit::verify::verify(conn).map_err(anyhow::Error::from))
-        .await
-        .unwrap();
+    let outcome = app.db().run(|conn| audit::verify::verify(conn).map_err(anyhow::Error::from)).await.unwrap();
     assert_eq!(outcome, audit::verify::Outcome::Intact { rows: 50 });
 }

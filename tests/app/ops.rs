@@ -17,26 +17,12 @@ async fn health_readiness_and_metrics_answer(backend: Backend) {
     let metrics = app.get_page("/metrics").await;
     assert_eq!(metrics.status, 200);
     assert!(
-        metrics
-            .body
-            .contains(r#"kycdesk_http_requests_total{method="GET",route="/",status="200"} 1"#),
+        metrics.body.contains(r#"kycdesk_http_requests_total{method="GET",route="/",status="200"} 1"#),
         "{}",
         metrics.body
     );
-    assert!(
-        metrics
-            .body
-            .contains("kycdesk_http_request_duration_seconds_bucket"),
-        "{}",
-        metrics.body
-    );
-    assert!(
-        metrics
-            .body
-            .contains(r#"kycdesk_outbox_messages{state="pending"} 0"#),
-        "{}",
-        metrics.body
-    );
+    assert!(metrics.body.contains("kycdesk_http_request_duration_seconds_bucket"), "{}", metrics.body);
+    assert!(metrics.body.contains(r#"kycdesk_outbox_messages{state="pending"} 0"#), "{}", metrics.body);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -44,37 +30,15 @@ async fn every_response_carries_the_security_headers() {
     let app = TestApp::spawn(Backend::Sqlite).await;
     for path in ["/", "/healthz", "/no-such-page", "/static/app.css"] {
         let page = app.get_page(path).await;
-        let csp = page
-            .header("content-security-policy")
-            .unwrap_or_else(|| panic!("{path}: no CSP"));
-        assert!(
-            csp.contains("frame-ancestors 'none'") && csp.contains("script-src 'self'"),
-            "{path}: {csp}"
-        );
+        let csp = page.header("content-security-policy").unwrap_or_else(|| panic!("{path}: no CSP"));
+        assert!(csp.contains("frame-ancestors 'none'") && csp.contains("script-src 'self'"), "{path}: {csp}");
         assert!(!csp.contains("unsafe-inline"), "{path}: {csp}");
-        assert_eq!(
-            page.header("x-content-type-options"),
-            Some("nosniff"),
-            "{path}"
-        );
-        assert_eq!(
-            page.header("referrer-policy"),
-            Some("same-origin"),
-            "{path}"
-        );
+        assert_eq!(page.header("x-content-type-options"), Some("nosniff"), "{path}");
+        assert_eq!(page.header("referrer-policy"), Some("same-origin"), "{path}");
         assert!(page.header("x-request-id").is_some(), "{path}");
     }
-    assert_eq!(
-        app.get_page("/").await.header("cache-control"),
-        Some("no-store")
-    );
-    assert!(
-        app.get_page("/static/app.css")
-            .await
-            .header("cache-control")
-            .unwrap()
-            .contains("max-age")
-    );
+    assert_eq!(app.get_page("/").await.header("cache-control"), Some("no-store"));
+    assert!(app.get_page("/static/app.css").await.header("cache-control").unwrap().contains("max-age"));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -82,14 +46,8 @@ async fn the_home_page_is_a_styled_page_and_starts_no_session() {
     let app = TestApp::spawn(Backend::Sqlite).await;
     let page = app.get_page("/").await;
     assert_eq!(page.status, 200);
-    assert!(
-        page.body
-            .contains(r#"<link rel="stylesheet" href="/static/app.css">"#)
-    );
-    assert!(
-        page.header("set-cookie").is_none(),
-        "a page without a form writes no session"
-    );
+    assert!(page.body.contains(r#"<link rel="stylesheet" href="/static/app.css">"#));
+    assert!(page.header("set-cookie").is_none(), "a page without a form writes no session");
     let css = app.get_page("/static/app.css").await;
     assert_eq!(css.header("content-type"), Some("text/css; charset=utf-8"));
     assert!(css.body.contains(".card"));
@@ -109,12 +67,6 @@ async fn an_unknown_page_is_a_404_page_with_the_request_id_and_nothing_else() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_oversized_body_is_refused_with_413() {
     let app = TestApp::spawn(Backend::Sqlite).await;
-    let response = app
-        .client
-        .post(app.url("/"))
-        .body(vec![b'a'; 2 * 1024 * 1024])
-        .send()
-        .await
-        .unwrap();
+    let response = app.client.post(app.url("/")).body(vec![b'a'; 2 * 1024 * 1024]).send().await.unwrap();
     assert_eq!(response.status(), 413);
 }

@@ -15,26 +15,14 @@ pub struct ReceivedEmail {
 
 impl ReceivedEmail {
     pub fn parse(raw: &str) -> ReceivedEmail {
-        let message = MessageParser::default()
-            .parse(raw.as_bytes())
-            .expect("a parseable email");
+        let message = MessageParser::default().parse(raw.as_bytes()).expect("a parseable email");
         ReceivedEmail {
             raw: raw.to_string(),
             subject: message.subject().unwrap_or_default().to_string(),
-            text: message
-                .body_text(0)
-                .map(|t| t.into_owned())
-                .unwrap_or_default(),
-            html: message
-                .body_html(0)
-                .map(|t| t.into_owned())
-                .unwrap_or_default(),
+            text: message.body_text(0).map(|t| t.into_owned()).unwrap_or_default(),
+            html: message.body_html(0).map(|t| t.into_owned()).unwrap_or_default(),
             message_id: message.message_id().map(str::to_string),
-            header_names: message
-                .headers()
-                .iter()
-                .map(|h| h.name().to_ascii_lowercase())
-                .collect(),
+            header_names: message.headers().iter().map(|h| h.name().to_ascii_lowercase()).collect(),
         }
     }
 

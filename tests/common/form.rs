@@ -20,13 +20,7 @@ fn selector(s: &str) -> Selector {
 }
 
 fn text_of(element: ElementRef<'_>) -> String {
-    element
-        .text()
-        .collect::<Vec<_>>()
-        .join(" ")
-        .split_whitespace()
-        .collect::<Vec<_>>()
-        .join(" ")
+    element.text().collect::<Vec<_>>().join(" ").split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
 impl Form {
@@ -48,15 +42,8 @@ impl Form {
             }
         };
         let base = url::Url::parse(page_url).expect("page URL");
-        let action = base
-            .join(form.value().attr("action").unwrap_or(""))
-            .expect("form action")
-            .to_string();
-        let method = form
-            .value()
-            .attr("method")
-            .unwrap_or("get")
-            .to_ascii_lowercase();
+        let action = base.join(form.value().attr("action").unwrap_or("")).expect("form action").to_string();
+        let method = form.value().attr("method").unwrap_or("get").to_ascii_lowercase();
 
         let mut fields = Vec::new();
         let mut checked = Vec::new();
@@ -67,26 +54,16 @@ impl Form {
                 continue;
             };
             if let Some(id) = element.attr("id") {
-                ids.push((
-                    id.to_string(),
-                    name.to_string(),
-                    element.attr("value").unwrap_or("on").to_string(),
-                ));
+                ids.push((id.to_string(), name.to_string(), element.attr("value").unwrap_or("on").to_string()));
             }
             match (element.name(), element.attr("type").unwrap_or("text")) {
                 ("input", "checkbox" | "radio") => {
                     if element.attr("checked").is_some() {
-                        checked.push((
-                            name.to_string(),
-                            element.attr("value").unwrap_or("on").to_string(),
-                        ));
+                        checked.push((name.to_string(), element.attr("value").unwrap_or("on").to_string()));
                     }
                 }
                 ("input", "submit" | "button" | "file") => {}
-                ("input", _) => fields.push((
-                    name.to_string(),
-                    element.attr("value").unwrap_or("").to_string(),
-                )),
+                ("input", _) => fields.push((name.to_string(), element.attr("value").unwrap_or("").to_string())),
                 ("textarea", _) => fields.push((name.to_string(), text_of(control))),
                 ("select", _) => {
                     let options: Vec<_> = control.select(&selector("option")).collect();
@@ -94,12 +71,7 @@ impl Form {
                         .iter()
                         .find(|o| o.value().attr("selected").is_some())
                         .or(options.first())
-                        .map(|o| {
-                            o.value()
-                                .attr("value")
-                                .map(str::to_string)
-                                .unwrap_or_else(|| text_of(*o))
-                        })
+                        .map(|o| o.value().attr("value").map(str::to_string).unwrap_or_else(|| text_of(*o)))
                         .unwrap_or_default();
                     fields.push((name.to_string(), chosen));
                 }
@@ -113,13 +85,7 @@ impl Form {
                 labels.push((text_of(label), name.clone(), value.clone()));
             }
         }
-        Form {
-            action,
-            method,
-            fields,
-            labels,
-            checked,
-        }
+        Form { action, method, fields, labels, checked }
     }
 
     fn field_for(&self, label: &str) -> (String, String) {
@@ -161,30 +127,15 @@ impl Form {
     }
 
     pub fn value(&self, name: &str) -> Option<&str> {
-        self.fields
-            .iter()
-            .find(|(n, _)| n == name)
-            .map(|(_, v)| v.as_str())
+        self.fields.iter().find(|(n, _)| n == name).map(|(_, v)| v.as_str())
     }
 
     pub fn pairs(&self) -> Vec<(String, String)> {
-        self.fields
-            .iter()
-            .chain(self.checked.iter())
-            .cloned()
-            .collect()
+        self.fields.iter().chain(self.checked.iter()).cloned().collect()
     }
 
     pub async fn submit(&self, client: &reqwest::Client) -> reqwest::Response {
-        assert_eq!(
-            self.method, "post",
-            "only POST forms are submitted in tests"
-        );
-        client
-            .post(&self.action)
-            .form(&self.pairs())
-            .send()
-            .await
-            .expect("form submits")
+        assert_eq!(self.method, "post", "only POST forms are submitted in tests");
+        client.post(&self.action).form(&self.pairs()).send().await.expect("form submits")
     }
 }

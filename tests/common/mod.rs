@@ -56,9 +56,7 @@ impl Backend {
         match std::env::var("KYCDESK_TEST_POSTGRES_URL") {
             Ok(url) if !url.is_empty() => Some(Backend::Postgres(url)),
             _ if std::env::var("CI").is_ok_and(|v| v == "true") => {
-                panic!(
-                    "CI=true but KYCDESK_TEST_POSTGRES_URL is not set: PostgreSQL tests must not be skipped"
-                )
+                panic!("CI=true but KYCDESK_TEST_POSTGRES_URL is not set: PostgreSQL tests must not be skipped")
             }
             _ => {
                 eprintln!("skipped: set KYCDESK_TEST_POSTGRES_URL to run the PostgreSQL variant");
@@ -104,19 +102,14 @@ impl TestApp {
             Some(db) => db.url.clone(),
             None => format!("sqlite://{}", data_dir.path().join("kycdesk.db").display()),
         };
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("bind");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let address = listener.local_addr().expect("address");
         let base_url = format!("http://{address}");
 
         let mut env = test_settings(&database_url, &data_dir.path().to_path_buf());
         env.insert("KYCDESK_BIND".into(), address.to_string());
         env.insert("KYCDESK_BASE_URL".into(), base_url.clone());
-        env.insert(
-            "KYCDESK_SMTP_URL".into(),
-            format!("smtp://127.0.0.1:{}", smtp.port()),
-        );
+        env.insert("KYCDESK_SMTP_URL".into(), format!("smtp://127.0.0.1:{}", smtp.port()));
         for (key, value) in settings {
             if value.is_empty() {
                 env.remove(*key);
@@ -126,24 +119,12 @@ impl TestApp {
         }
         let config = Config::load(&Sources::new(env, None).expect("settings")).expect("config");
         let app = App::build(config).await.expect("app builds");
-        let service = app
-            .router()
-            .into_make_service_with_connect_info::<SocketAddr>();
+        let service = app.router().into_make_service_with_connect_info::<SocketAddr>();
         let server = tokio::spawn(async move {
             axum::serve(listener, service).await.expect("server runs");
         });
 
-        TestApp {
-            address,
-            base_url,
-            client: client(),
-            smtp,
-            data_dir,
-            database_url,
-            app,
-            server,
-            postgres,
-        }
+        TestApp { address, base_url, client: client(), smtp, data_dir, database_url, app, server, postgres }
     }
 
     pub fn db(&self) -> &Db {
@@ -164,9 +145,7 @@ impl TestApp {
 
     /// The settings a `kycdesk` subprocess needs to reach this app's data.
     pub fn cli_env(&self) -> Vec<(String, String)> {
-        test_settings(&self.database_url, &self.data_dir.path().to_path_buf())
-            .into_iter()
-            .collect()
+        test_settings(&self.database_url, &self.data_dir.path().to_path_buf()).into_iter().collect()
     }
 
     /// Runs the real binary against this app's database.
@@ -184,14 +163,8 @@ fn test_settings(database_url: &str, data_dir: &PathBuf) -> BTreeMap<String, Str
     BTreeMap::from([
         ("KYCDESK_DATABASE_URL".into(), database_url.to_string()),
         ("KYCDESK_DATA_DIR".into(), data_dir.display().to_string()),
-        (
-            "KYCDESK_SECRET_KEY".into(),
-            "test-secret-key-0123456789abcdef-0123456789".into(),
-        ),
-        (
-            "KYCDESK_MAIL_FROM".into(),
-            "kycdesk <no-reply@kycdesk.test>".into(),
-        ),
+        ("KYCDESK_SECRET_KEY".into(), "test-secret-key-0123456789abcdef-0123456789".into()),
+        ("KYCDESK_MAIL_FROM".into(), "kycdesk <no-reply@kycdesk.test>".into()),
         ("KYCDESK_OUTBOX_POLL_MS".into(), "50".into()),
         ("KYCDESK_OUTBOX_RETRY_BASE_MS".into(), "100".into()),
         ("KYCDESK_DATABASE_POOL_SIZE".into(), "8".into()),
@@ -248,10 +221,7 @@ where
         if let Some(value) = check().await {
             return value;
         }
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "timed out waiting for {what}"
-        );
+        assert!(tokio::time::Instant::now() < deadline, "timed out waiting for {what}");
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }

@@ -16,19 +16,12 @@ impl TestDatabase {
         let admin_url = admin_url.to_string();
         let (admin, db) = (admin_url.clone(), name.clone());
         tokio::task::spawn_blocking(move || {
-            let mut conn =
-                PgConnection::establish(&admin).expect("connect to KYCDESK_TEST_POSTGRES_URL");
-            diesel::sql_query(format!("CREATE DATABASE {db}"))
-                .execute(&mut conn)
-                .expect("create test database");
+            let mut conn = PgConnection::establish(&admin).expect("connect to KYCDESK_TEST_POSTGRES_URL");
+            diesel::sql_query(format!("CREATE DATABASE {db}")).execute(&mut conn).expect("create test database");
         })
         .await
         .expect("create task");
-        TestDatabase {
-            url: url.to_string(),
-            admin_url,
-            name,
-        }
+        TestDatabase { url: url.to_string(), admin_url, name }
     }
 }
 
@@ -39,8 +32,7 @@ impl Drop for TestDatabase {
         // plain thread and wait for it.
         let done = std::thread::spawn(move || {
             if let Ok(mut conn) = PgConnection::establish(&admin) {
-                let _ = diesel::sql_query(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-                    .execute(&mut conn);
+                let _ = diesel::sql_query(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).execute(&mut conn);
             }
         });
         let _ = done.join();

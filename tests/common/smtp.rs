@@ -50,10 +50,7 @@ impl SmtpServer {
     pub async fn start() -> SmtpServer {
         let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind SMTP");
         let port = listener.local_addr().expect("address").port();
-        let shared = Arc::new(Mutex::new(Shared {
-            mode: Some(Mode::Accept),
-            received: Vec::new(),
-        }));
+        let shared = Arc::new(Mutex::new(Shared { mode: Some(Mode::Accept), received: Vec::new() }));
         let task = Some(tokio::spawn(accept(listener, shared.clone())));
         SmtpServer { port, shared, task }
     }
@@ -74,9 +71,7 @@ impl SmtpServer {
     }
 
     pub async fn resume(&mut self) {
-        let listener = TcpListener::bind(("127.0.0.1", self.port))
-            .await
-            .expect("re-bind SMTP port");
+        let listener = TcpListener::bind(("127.0.0.1", self.port)).await.expect("re-bind SMTP port");
         self.task = Some(tokio::spawn(accept(listener, self.shared.clone())));
     }
 
@@ -86,16 +81,9 @@ impl SmtpServer {
 
     /// Waits for a message to `recipient` and parses it.
     pub async fn wait_for(&self, recipient: &str) -> (Envelope, ReceivedEmail) {
-        let envelope = super::eventually(
-            Duration::from_secs(15),
-            &format!("an email to {recipient}"),
-            || async {
-                self.received()
-                    .into_iter()
-                    .rev()
-                    .find(|e| e.rcpt_to.iter().any(|r| r == recipient))
-            },
-        )
+        let envelope = super::eventually(Duration::from_secs(15), &format!("an email to {recipient}"), || async {
+            self.received().into_iter().rev().find(|e| e.rcpt_to.iter().any(|r| r == recipient))
+        })
         .await;
         let email = ReceivedEmail::parse(&envelope.data);
         (envelope, email)
@@ -120,16 +108,8 @@ fn address(argument: &str) -> String {
 async fn session(stream: TcpStream, shared: Arc<Mutex<Shared>>) {
     let (read, mut write) = stream.into_split();
     let mut lines = BufReader::new(read);
-    let mut envelope = Envelope {
-        mail_from: String::new(),
-        rcpt_to: Vec::new(),
-        data: String::new(),
-    };
-    if write
-        .write_all(b"220 smtp.test ESMTP ready\r\n")
-        .await
-        .is_err()
-    {
+    let mut envelope = Envelope { mail_from: String::new(), rcpt_to: Vec::new(), data: String::new() };
+    if write.write_all(b"220 smtp.test ESMTP ready\r\n").await.is_err() {
         return;
     }
     let mut line = String::new();
@@ -140,21 +120,13 @@ async fn session(stream: TcpStream, shared: Arc<Mutex<Shared>>) {
             Ok(_) => {}
         }
         let command = line.trim_end().to_string();
-        let verb = command
-            .split_whitespace()
-            .next()
-            .unwrap_or("")
-            .to_ascii_uppercase();
+        let verb = command.split_whitespace().next().unwrap_or("").to_ascii_uppercase();
         let mode = shared.lock().unwrap().mode.unwrap_or(Mode::Accept);
         let reply: &[u8] = match verb.as_str() {
             "EHLO" => b"250-smtp.test\r\n250-8BITMIME\r\n250 SMTPUTF8\r\n",
             "HELO" | "NOOP" => b"250 OK\r\n",
             "RSET" => {
-                envelope = Envelope {
-                    mail_from: String::new(),
-                    rcpt_to: Vec::new(),
-                    data: String::new(),
-                };
+                envelope = Envelope { mail_from: String::new(), rcpt_to: Vec::new(), data: String::new() };
                 b"250 OK\r\n"
             }
             "MAIL" => {
@@ -170,11 +142,7 @@ async fn session(stream: TcpStream, shared: Arc<Mutex<Shared>>) {
                 Mode::PermanentFailure => b"550 5.1.1 No such user here\r\n",
             },
             "DATA" => {
-                if write
-                    .write_all(b"354 End data with <CR><LF>.<CR><LF>\r\n")
-                    .await
-                    .is_err()
-                {
+                if write.write_all(b"354 End data with <CR><LF>.<CR><LF>\r\n").await.is_err() {
                     return;
                 }
                 let mut data = String::new();
@@ -187,19 +155,12 @@ async fn session(stream: TcpStream, shared: Arc<Mutex<Shared>>) {
                     if line == ".\r\n" {
                         break;
                     }
-                    let unstuffed = line
-                        .strip_prefix('.')
-                        .filter(|_| line.starts_with(".."))
-                        .unwrap_or(&line);
+                    let unstuffed = line.strip_prefix('.').filter(|_| line.starts_with("..")).unwrap_or(&line);
                     data.push_str(unstuffed);
                 }
                 envelope.data = data;
                 shared.lock().unwrap().received.push(envelope.clone());
-                envelope = Envelope {
-                    mail_from: String::new(),
-                    rcpt_to: Vec::new(),
-                    data: String::new(),
-                };
+                envelope = Envelope { mail_from: String::new(), rcpt_to: Vec::new(), data: String::new() };
                 b"250 OK queued\r\n"
             }
             "QUIT" => {

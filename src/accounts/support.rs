@@ -1,0 +1,74 @@
+//! Support requests from the public form; staff read them in the console.
+
+use diesel::prelude::*;
+use serde_json::json;
+
+use super::find_by_email;
+use crate::audit::{self, Actor, Event, Origin};
+use crate::config::Config;
+use crate::db::schema::support_requests;
+use crate::db::{self, Db};
+use crate::domain::Email;
+use crate::mail::{Mailer, Recipient, outbox};
+
+/// A message to support: 10 to 5000 characters, line breaks kept.
+#[derive(Clone, Debug)]
+pub struct SupportMessage(String);
+
+impl SupportMessage {
+    pub fn parse(raw: &str) -> Result<SupportMessage, crate::domain::Invalid> {
+        let text = raw.trim();
+        if text.chars().any(|c| c.is_control() && c != '\n' && c != '\r' && c != '\t') {
+            return Err(crate::domain::Invalid("Remove the control characters from your message."));
+        }
+        match text.chars().count() {
+            0..10 => Err(crate::domain::Invalid("Tell us a little more (at least 10 characters).")),
+            10..=5000 => Ok(SupportMessage(text.replace("\r\n", "\n"))),
+            _ => Err(crate::domain::Invalid("Keep your message under 5000 characters.")),
+        }
+    }
+}
+
+/// Files the request, tied to the account with that address if there is one,
+/// and acknowledges it by email.
+pub async fn submit(
+    db: &Db,
+    mailer: &Mailer,
+    config: &Config,
+    email: Email,
+    message: SupportMessage,
+    origin: Origin,
+) -> anyhow::Result<i64> {
+    let (mailer, home_link) = (mailer.clone(), config.link("/"));
+    db.write(move |conn| -> anyhow::Result<i64> {
+        let customer_id = find_by_email(conn, &email)?.map(|c| c.id);
+        let id: i64 = diesel::insert_into(support_requests::table)
+            .values((
+                support_requests::email.eq(email.as_str()),
+                support_requests::customer_id.eq(customer_id),
+                support_requests::message.eq(&message.0),
+                support_requests::status.eq("open"),
+                support_requests::created_at.eq(db::now()),
+            ))
+            .returning(support_requests::id)
+            .get_result(conn)?;
+        // The acknowledgement does not repeat the message, so the form cannot
+        // be used to send arbitrary text to someone else's address.
+        let ack = mailer.compose(
+            "support_received",
+            Recipient { address: email.to_address(), name: None },
+            &json!({ "reference": id, "home_link": home_link }),
+            false,
+        )?;
+        outbox::enqueue(conn, &ack)?;
+        let actor = customer_id.map_or(Actor::Anonymous, Actor::Customer);
+        audit::record(
+            conn,
+            Event::new(actor, "support.request_created", &origin)
+                .subject("support_request", id)
+                .details(json!({ "email": email.as_str() })),
+        )?;
+        Ok(id)
+    })
+    .await
+}

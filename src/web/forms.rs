@@ -1,0 +1,53 @@
+//! Form errors shown beside their fields.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use crate::domain::Invalid;
+
+/// Messages by field name; a form with any is rendered again with the
+/// visitor's values.
+#[derive(Debug, Default, Serialize)]
+pub struct FieldErrors(BTreeMap<&'static str, String>);
+
+impl FieldErrors {
+    pub fn add(&mut self, field: &'static str, message: impl Into<String>) {
+        self.0.entry(field).or_insert_with(|| message.into());
+    }
+
+    /// The parsed value, or `None` with the error recorded against `field`.
+    pub fn check<T>(&mut self, field: &'static str, parsed: Result<T, Invalid>) -> Option<T> {
+        match parsed {
+            Ok(value) => Some(value),
+            Err(Invalid(message)) => {
+                self.add(field, message);
+                None
+            }
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+/// Whether `next` is a path on this site (not `//host` or `/\host`), safe to
+/// redirect to after signing in.
+pub fn is_local_path(next: &str) -> bool {
+    next.starts_with('/') && !next.starts_with("//") && !next.contains('\\') && !next.chars().any(char::is_control)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_local_paths_are_followed() {
+        assert!(is_local_path("/dashboard"));
+        assert!(is_local_path("/settings/kyc?x=1"));
+        for bad in ["https://evil.example", "//evil.example", "/\\evil.example", "dashboard", "/a\nb"] {
+            assert!(!is_local_path(bad), "{bad}");
+        }
+    }
+}
