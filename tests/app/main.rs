@@ -6,6 +6,7 @@ mod common;
 
 mod audit;
 mod cli;
+mod onboarding;
 mod ops;
 mod outbox;
 mod sessions;

@@ -13,6 +13,10 @@ pub struct Form {
     labels: Vec<(String, String, String)>,
     /// Checkbox (name, value) pairs that are ticked.
     checked: Vec<(String, String)>,
+    /// Submit buttons: (text, name, value).
+    buttons: Vec<(String, String, String)>,
+    /// The button pressed on submit, as (name, value).
+    pressed: Option<(String, String)>,
 }
 
 fn selector(s: &str) -> Selector {
@@ -78,6 +82,14 @@ impl Form {
                 _ => {}
             }
         }
+        let buttons = form
+            .select(&selector("button"))
+            .filter(|b| b.value().attr("type").unwrap_or("submit") == "submit")
+            .map(|b| {
+                let attr = |name| b.value().attr(name).unwrap_or("").to_string();
+                (text_of(b), attr("name"), attr("value"))
+            })
+            .collect();
         let mut labels = Vec::new();
         for label in form.select(&selector("label[for]")) {
             let target = label.value().attr("for").unwrap_or("");
@@ -85,7 +97,7 @@ impl Form {
                 labels.push((text_of(label), name.clone(), value.clone()));
             }
         }
-        Form { action, method, fields, labels, checked }
+        Form { action, method, fields, labels, checked, buttons, pressed: None }
     }
 
     fn field_for(&self, label: &str) -> (String, String) {
@@ -130,8 +142,21 @@ impl Form {
         self.fields.iter().find(|(n, _)| n == name).map(|(_, v)| v.as_str())
     }
 
+    /// Chooses the submit button whose text is `text` (its name and value
+    /// are sent, as a browser does).
+    pub fn press(mut self, text: &str) -> Form {
+        let (_, name, value) = self
+            .buttons
+            .iter()
+            .find(|(t, _, _)| t == text)
+            .unwrap_or_else(|| panic!("no `{text}` button; buttons are {:?}", self.buttons))
+            .clone();
+        self.pressed = (!name.is_empty()).then_some((name, value));
+        self
+    }
+
     pub fn pairs(&self) -> Vec<(String, String)> {
-        self.fields.iter().chain(self.checked.iter()).cloned().collect()
+        self.fields.iter().chain(self.checked.iter()).chain(self.pressed.iter()).cloned().collect()
     }
 
     pub async fn submit(&self, client: &reqwest::Client) -> reqwest::Response {

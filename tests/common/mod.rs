@@ -6,6 +6,7 @@
 
 pub mod email;
 pub mod form;
+pub mod journeys;
 pub mod postgres;
 pub mod smtp;
 
@@ -143,6 +144,75 @@ impl TestApp {
         Page::from(self.get(path).await).await
     }
 
+    /// Solves a fresh captcha challenge the way the page's script does.
+    pub async fn solve_captcha(&self) -> String {
+        use base64::Engine;
+        let body = self.get("/captcha/challenge").await.text().await.expect("challenge");
+        let challenge: serde_json::Value = serde_json::from_str(&body).expect("challenge JSON");
+        let text = |key: &str| challenge[key].as_str().expect("challenge field").to_string();
+        let number =
+            altcha_lib_rs::solve_challenge(&text("challenge"), &text("salt"), None, challenge["maxnumber"].as_u64(), 0)
+                .expect("solvable");
+        let payload = serde_json::json!({
+            "algorithm": text("algorithm"),
+            "challenge": text("challenge"),
+            "number": number,
+            "salt": text("salt"),
+            "signature": text("signature"),
+        });
+        base64::engine::general_purpose::STANDARD.encode(payload.to_string())
+    }
+
+    /// Every audited action, oldest first.
+    pub async fn audit_actions(&self) -> Vec<String> {
+        use diesel::prelude::*;
+        use kycdesk::db::schema::audit_log;
+        self.db()
+            .run(|conn| {
+                audit_log::table
+                    .order(audit_log::seq.asc())
+                    .select(audit_log::action)
+                    .load(conn)
+                    .map_err(anyhow::Error::from)
+            })
+            .await
+            .expect("audit log")
+    }
+
+    /// Runs a statement against the app's database (to age a token, say).
+    pub async fn sql(&self, statement: &str) -> usize {
+        use diesel::RunQueryDsl;
+        let statement = statement.to_string();
+        self.db()
+            .run(move |conn| diesel::sql_query(statement).execute(conn).map_err(anyhow::Error::from))
+            .await
+            .expect("SQL")
+    }
+
+    /// `SELECT COUNT(*) FROM <from>`, e.g. `count("customers WHERE email = 'x'")`.
+    pub async fn count(&self, from: &str) -> i64 {
+        use diesel::RunQueryDsl;
+        #[derive(diesel::QueryableByName)]
+        struct Count {
+            #[diesel(sql_type = diesel::sql_types::BigInt)]
+            n: i64,
+        }
+        let statement = format!("SELECT COUNT(*) AS n FROM {from}");
+        self.db()
+            .run(move |conn| diesel::sql_query(statement).get_result::<Count>(conn).map_err(anyhow::Error::from))
+            .await
+            .expect("count")
+            .n
+    }
+
+    /// The text of the newest SMS the app wrote.
+    pub fn latest_sms(&self) -> Option<String> {
+        let dir = self.data_dir.path().join("outbox").join("sms");
+        let mut files: Vec<_> = std::fs::read_dir(dir).ok()?.filter_map(|e| e.ok()).map(|e| e.path()).collect();
+        files.sort();
+        files.last().map(|f| std::fs::read_to_string(f).expect("readable SMS"))
+    }
+
     /// The settings a `kycdesk` subprocess needs to reach this app's data.
     pub fn cli_env(&self) -> Vec<(String, String)> {
         test_settings(&self.database_url, &self.data_dir.path().to_path_buf()).into_iter().collect()
@@ -168,6 +238,7 @@ fn test_settings(database_url: &str, data_dir: &PathBuf) -> BTreeMap<String, Str
         ("KYCDESK_OUTBOX_POLL_MS".into(), "50".into()),
         ("KYCDESK_OUTBOX_RETRY_BASE_MS".into(), "100".into()),
         ("KYCDESK_DATABASE_POOL_SIZE".into(), "8".into()),
+        ("KYCDESK_CAPTCHA_MAX_NUMBER".into(), "2000".into()),
     ])
 }
 
@@ -198,6 +269,11 @@ impl Page {
             url: response.url().to_string(),
             body: response.text().await.expect("body"),
         }
+    }
+
+    /// Where a redirect points.
+    pub fn location(&self) -> Option<&str> {
+        self.header("location")
     }
 
     pub fn header(&self, name: &str) -> Option<&str> {
