@@ -198,7 +198,11 @@ async fn without_smtp_emails_are_written_as_eml_files_in_the_data_dir() {
     let id = enqueue(&app, email("files@example.test", None, "On disk")).await;
     wait_for_state(&app, id, "sent").await;
     let dir = app.data_dir.path().join("outbox");
-    let files: Vec<_> = std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().path()).collect();
+    let files: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "eml"))
+        .collect();
     assert_eq!(files.len(), 1, "{files:?}");
     assert_eq!(files[0].extension().unwrap(), "eml");
     let raw = std::fs::read_to_string(&files[0]).unwrap();
