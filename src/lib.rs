@@ -7,6 +7,7 @@ pub mod captcha;
 pub mod config;
 pub mod db;
 pub mod domain;
+pub mod kyc;
 pub mod mail;
 pub mod sms;
 pub mod templates;

@@ -130,6 +130,88 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    kyc_submissions (id) {
+        id -> BigInt,
+        customer_id -> BigInt,
+        entity_type -> Text,
+        status -> Text,
+        created_at -> Timestamp,
+        submitted_at -> Nullable<Timestamp>,
+        decided_at -> Nullable<Timestamp>,
+        decision_reason -> Nullable<Text>,
+        rejection_final -> Bool,
+    }
+}
+
+diesel::table! {
+    kyc_documents (id) {
+        id -> BigInt,
+        submission_id -> BigInt,
+        customer_id -> BigInt,
+        doc_key -> Text,
+        storage_key -> Text,
+        sha256 -> Text,
+        size_bytes -> BigInt,
+        content_type -> Text,
+        original_name -> Text,
+        uploaded_at -> Timestamp,
+        removed_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    kyc_change_requests (id) {
+        id -> BigInt,
+        submission_id -> BigInt,
+        doc_key -> Text,
+        reason -> Text,
+        requested_at -> Timestamp,
+        resolved_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    kyc_events (id) {
+        id -> BigInt,
+        submission_id -> BigInt,
+        status -> Text,
+        actor_kind -> Text,
+        actor_id -> Nullable<BigInt>,
+        note -> Nullable<Text>,
+        occurred_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    billing_details (customer_id) {
+        customer_id -> BigInt,
+        billing_name -> Text,
+        address_line1 -> Text,
+        address_line2 -> Nullable<Text>,
+        city -> Text,
+        state -> Text,
+        postal_code -> Text,
+        country -> Text,
+        gstin -> Nullable<Text>,
+        pan -> Nullable<Text>,
+        updated_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(email_tokens -> customers (customer_id));
 diesel::joinable!(phone_otps -> customers (customer_id));
-diesel::allow_tables_to_appear_in_same_query!(customers, email_tokens, login_attempts, phone_otps, support_requests);
+diesel::joinable!(kyc_submissions -> customers (customer_id));
+diesel::joinable!(kyc_documents -> kyc_submissions (submission_id));
+diesel::allow_tables_to_appear_in_same_query!(
+    customers,
+    email_tokens,
+    login_attempts,
+    phone_otps,
+    support_requests,
+    kyc_submissions,
+    kyc_documents,
+    kyc_change_requests,
+    kyc_events,
+    billing_details,
+);
