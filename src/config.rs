@@ -148,6 +148,10 @@ pub struct Config {
     pub request_timeout: Duration,
     pub outbox: OutboxSettings,
     pub captcha_max_number: u64,
+    /// Where the operator's policy files are; `None` uses `./policies` when
+    /// it exists and the copies built into the binary otherwise.
+    pub policy_dir: Option<PathBuf>,
+    pub kyc_quota_bytes: u64,
 }
 
 /// The raw settings before parsing: environment first, then the file.
@@ -314,6 +318,8 @@ impl Config {
                 lease: Duration::from_secs(parse_number(sources, "KYCDESK_OUTBOX_LEASE_SECONDS", 300, 1)?),
             },
             captcha_max_number: parse_number(sources, "KYCDESK_CAPTCHA_MAX_NUMBER", 50_000, 10)?,
+            policy_dir: sources.get("KYCDESK_POLICY_DIR").map(PathBuf::from),
+            kyc_quota_bytes: parse_number(sources, "KYCDESK_KYC_QUOTA_MB", 100, 1)? * 1024 * 1024,
         })
     }
 

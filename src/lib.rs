@@ -30,6 +30,9 @@ use crate::web::AppState;
 
 /// How often expired sessions and spent captchas are swept.
 const SWEEP_EVERY: Duration = Duration::from_secs(600);
+/// How old a document file without a row must be before it counts as left
+/// behind by a crash rather than an upload still finishing.
+const ORPHAN_GRACE: Duration = Duration::from_secs(3600);
 
 /// A ready application: migrated database, state, router and background
 /// workers. Dropping it stops the workers.
@@ -58,6 +61,9 @@ impl App {
         let transport = Transport::new(&config.mail_transport).context("cannot set up the mail transport")?;
         let sms =
             sms::FileSms::new(config.data_dir.join("outbox").join("sms")).context("cannot create the SMS outbox")?;
+        let entity_types = kyc::EntityTypes::load(config.policy_dir.as_deref())?;
+        let documents = kyc::storage::DocumentStore::local(&config.data_dir.join("documents"))
+            .context("cannot open the document store")?;
         let captcha = captcha::Altcha::new(config.secret_key.clone(), config.captcha_max_number);
         let state = AppState {
             config: Arc::new(config),
@@ -68,6 +74,8 @@ impl App {
             captcha: Arc::new(captcha),
             hasher: accounts::hashing::PasswordHasher::new(),
             sms: Arc::new(sms),
+            entity_types: Arc::new(entity_types),
+            documents,
         };
         let workers = vec![
             tokio::spawn(mail::delivery::run(
@@ -76,7 +84,7 @@ impl App {
                 state.config.mail_from.clone(),
                 state.config.outbox.clone(),
             )),
-            tokio::spawn(sweep_expired(state.db.clone())),
+            tokio::spawn(sweep_expired(state.db.clone(), state.documents.clone())),
         ];
         Ok(App { state, workers })
     }
@@ -111,7 +119,9 @@ pub async fn open_database(config: &Config) -> anyhow::Result<Db> {
     Ok(db)
 }
 
-async fn sweep_expired(db: Db) {
+/// Removes what has outlived its use: expired sessions, spent captchas, and
+/// document files a crash left without a row.
+async fn sweep_expired(db: Db, documents: kyc::storage::DocumentStore) {
     loop {
         let swept = db
             .run(|conn| -> anyhow::Result<(usize, usize)> {
@@ -122,6 +132,11 @@ async fn sweep_expired(db: Db) {
             Ok((0, 0)) => {}
             Ok((sessions, captchas)) => tracing::info!(sessions, captchas, "swept expired rows"),
             Err(e) => tracing::error!(error = ?e, "sweeping expired rows failed"),
+        }
+        match kyc::submissions::sweep_orphan_files(&db, &documents, ORPHAN_GRACE).await {
+            Ok(0) => {}
+            Ok(files) => tracing::warn!(files, "removed document files that no row names"),
+            Err(e) => tracing::error!(error = ?e, "sweeping orphaned document files failed"),
         }
         tokio::time::sleep(SWEEP_EVERY).await;
     }

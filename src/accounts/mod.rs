@@ -1,5 +1,6 @@
 //! Customers: accounts, email links, sign-in, recovery, details and support.
 
+pub mod billing;
 pub mod details;
 pub mod email_tokens;
 pub mod hashing;

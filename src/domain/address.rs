@@ -109,3 +109,71 @@ mod tests {
         assert_eq!(codes.len(), INDIAN_STATES.len());
     }
 }
+
+/// One line of printable text (a billing name, an address line, a city):
+/// white space tidied, control and invisible characters refused.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Line(String);
+
+impl Line {
+    pub fn parse(raw: &str, max: usize, missing: &'static str) -> Result<Line, Invalid> {
+        use unicode_properties::{GeneralCategoryGroup, UnicodeGeneralCategory};
+        if raw.chars().any(|c| c.is_control() || c.general_category_group() == GeneralCategoryGroup::Other) {
+            return Err(Invalid("Remove the control characters."));
+        }
+        let line = raw.split_whitespace().collect::<Vec<_>>().join(" ");
+        if line.is_empty() {
+            return Err(Invalid(missing));
+        }
+        if line.chars().count() > max {
+            return Err(Invalid("This is too long."));
+        }
+        Ok(Line(line))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// A country, by its ISO 3166 two-letter code.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Country(isocountry::CountryCode);
+
+impl Country {
+    pub const INDIA: Country = Country(isocountry::CountryCode::IND);
+
+    pub fn parse(raw: &str) -> Result<Country, Invalid> {
+        isocountry::CountryCode::for_alpha2(raw.trim())
+            .map(Country)
+            .map_err(|_| Invalid("Choose the country from the list."))
+    }
+
+    pub fn code(self) -> &'static str {
+        self.0.alpha2()
+    }
+
+    pub fn name(self) -> &'static str {
+        self.0.name()
+    }
+
+    pub fn is_india(self) -> bool {
+        self == Country::INDIA
+    }
+
+    /// Every country, by name.
+    pub fn all() -> Vec<Country> {
+        let mut all: Vec<Country> = isocountry::CountryCode::iter().map(|c| Country(*c)).collect();
+        all.sort_by_key(|c| c.name());
+        all
+    }
+}
+
+/// A postal code outside India: letters, digits, spaces and hyphens.
+pub fn foreign_postal_code(raw: &str) -> Result<Line, Invalid> {
+    let code = Line::parse(raw, 12, "Enter the postal code.")?;
+    if !code.as_str().chars().all(|c| c.is_ascii_alphanumeric() || c == ' ' || c == '-') {
+        return Err(Invalid("A postal code has letters, digits, spaces and hyphens only."));
+    }
+    Ok(code)
+}

@@ -10,7 +10,7 @@ pub mod phone;
 pub mod tax;
 
 pub use account::{AccountType, Sector};
-pub use address::{IndianState, PinCode};
+pub use address::{Country, IndianState, Line, PinCode};
 pub use email::Email;
 pub use name::{CompanyName, PersonName};
 pub use password::Password;

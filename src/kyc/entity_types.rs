@@ -10,6 +10,8 @@ use toml::Spanned;
 use super::FileKind;
 use crate::domain::{AccountType, Pan};
 
+const BUILT_IN: &str = include_str!("../../policies/entity_types.toml");
+
 /// The largest file an operator may allow for one document.
 pub const MAX_DOCUMENT_MB: u64 = 25;
 const DEFAULT_DOCUMENT_MB: u64 = 10;
@@ -163,6 +165,7 @@ impl EntityTypes {
                 return Err(error(line_of(t.approvals.span()), "approvals must be 1 or 2".into()));
             }
             let mut groups = Vec::new();
+            let mut group_lines = Vec::new();
             for g in t.group {
                 let line = line_of(g.key.span());
                 let group_key = g.key.into_inner();
@@ -171,6 +174,7 @@ impl EntityTypes {
                     return Err(error(line, format!("group `{group_key}` is defined twice in `{key}`")));
                 }
                 groups.push(GroupSpec { key: group_key, label: g.label });
+                group_lines.push(line);
             }
             let mut documents: Vec<DocumentSpec> = Vec::new();
             for d in t.document {
@@ -216,9 +220,9 @@ impl EntityTypes {
                     max_bytes: max_mb * 1024 * 1024,
                 });
             }
-            for group in &groups {
+            for (group, line) in groups.iter().zip(&group_lines) {
                 if !documents.iter().any(|d| d.requirement == Requirement::OneOf(group.key.clone())) {
-                    return Err(error(line, format!("group `{}` of `{key}` has no documents", group.key)));
+                    return Err(error(*line, format!("group `{}` of `{key}` has no documents", group.key)));
                 }
             }
             if !documents.iter().any(|d| d.requirement != Requirement::Optional) {
@@ -237,9 +241,13 @@ impl EntityTypes {
         Ok(EntityTypes(types))
     }
 
-    /// Reads `<policy dir>/entity_types.toml`.
-    pub fn load(dir: &std::path::Path) -> Result<EntityTypes, PolicyError> {
-        let path = dir.join("entity_types.toml");
+    /// Reads `<dir>/entity_types.toml`; without a directory, `./policies`
+    /// if it has one, else the copy built into the binary.
+    pub fn load(dir: Option<&std::path::Path>) -> Result<EntityTypes, PolicyError> {
+        let path = dir.unwrap_or(std::path::Path::new("policies")).join("entity_types.toml");
+        if dir.is_none() && !path.exists() {
+            return EntityTypes::parse("(built-in) entity_types.toml", BUILT_IN);
+        }
         let text = std::fs::read_to_string(&path).map_err(|e| PolicyError {
             file: path.display().to_string(),
             line: 0,
@@ -298,11 +306,9 @@ struct RawDocument {
 mod tests {
     use super::*;
 
-    const SHIPPED: &str = include_str!("../../policies/entity_types.toml");
-
     #[test]
     fn the_shipped_policy_is_valid_and_complete() {
-        let types = EntityTypes::parse("entity_types.toml", SHIPPED).unwrap();
+        let types = EntityTypes::parse("entity_types.toml", BUILT_IN).unwrap();
         for key in [
             "individual",
             "sole_proprietorship",

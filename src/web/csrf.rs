@@ -38,6 +38,17 @@ async fn check(state: &AppState, request: Request) -> Result<Request, AppError> 
     if let Some(token) = request.headers().get(HEADER).and_then(|v| v.to_str().ok()) {
         return if session.csrf_matches(token) { Ok(request) } else { Err(AppError::Csrf) };
     }
+    if is_multipart(request.headers()) {
+        // File uploads stream: the token rides in the form's action URL so
+        // it is checked before a byte of the body is read.
+        let token = request.uri().query().and_then(|q| {
+            url::form_urlencoded::parse(q.as_bytes()).find(|(k, _)| k == FIELD).map(|(_, v)| v.into_owned())
+        });
+        return match token {
+            Some(token) if session.csrf_matches(&token) => Ok(request),
+            _ => Err(AppError::Csrf),
+        };
+    }
     if !is_form(request.headers()) {
         return Err(AppError::Csrf);
     }
@@ -48,6 +59,10 @@ async fn check(state: &AppState, request: Request) -> Result<Request, AppError> 
         Some(token) if session.csrf_matches(&token) => Ok(Request::from_parts(parts, Body::from(bytes))),
         _ => Err(AppError::Csrf),
     }
+}
+
+fn is_multipart(headers: &HeaderMap) -> bool {
+    headers.get(CONTENT_TYPE).and_then(|v| v.to_str().ok()).is_some_and(|v| v.starts_with("multipart/form-data"))
 }
 
 fn is_form(headers: &HeaderMap) -> bool {

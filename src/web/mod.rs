@@ -15,6 +15,7 @@ use std::any::Any;
 use std::sync::Arc;
 
 use axum::Router;
+use axum::extract::DefaultBodyLimit;
 use axum::http::header::{
     CACHE_CONTROL, CONTENT_SECURITY_POLICY, REFERRER_POLICY, X_CONTENT_TYPE_OPTIONS, X_FRAME_OPTIONS,
 };
@@ -35,6 +36,8 @@ use crate::accounts::hashing::PasswordHasher;
 use crate::captcha::Captcha;
 use crate::config::Config;
 use crate::db::Db;
+use crate::kyc::EntityTypes;
+use crate::kyc::storage::DocumentStore;
 use crate::mail::Mailer;
 use crate::sms::SmsSender;
 use crate::templates::Templates;
@@ -44,6 +47,9 @@ pub use session::SessionKind;
 
 /// The largest request body outside upload routes.
 const BODY_LIMIT: usize = 1024 * 1024;
+/// The largest upload request: the largest document a policy may allow,
+/// plus room for the multipart framing.
+const UPLOAD_BODY_LIMIT: usize = (crate::kyc::entity_types::MAX_DOCUMENT_MB as usize + 1) * 1024 * 1024;
 
 const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
                    form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'";
@@ -58,13 +64,20 @@ pub struct AppState {
     pub captcha: Arc<dyn Captcha>,
     pub hasher: PasswordHasher,
     pub sms: Arc<dyn SmsSender>,
+    pub entity_types: Arc<EntityTypes>,
+    pub documents: DocumentStore,
 }
 
 pub fn router(state: AppState) -> Router {
+    let uploads = customer::upload_routes()
+        .layer(DefaultBodyLimit::disable())
+        .layer(RequestBodyLimitLayer::new(UPLOAD_BODY_LIMIT));
     let customer = Router::new()
         .route("/", get(pages::home))
         .route("/terms", get(pages::terms))
         .merge(customer::routes())
+        .layer(RequestBodyLimitLayer::new(BODY_LIMIT))
+        .merge(uploads)
         .layer(from_fn_with_state(state.clone(), csrf::layer))
         .layer(from_fn_with_state((state.clone(), SessionKind::Customer), session::layer));
 
@@ -109,8 +122,7 @@ pub fn router(state: AppState) -> Router {
                 // copy unless a route says otherwise (static assets do).
                 .layer(SetResponseHeaderLayer::if_not_present(CACHE_CONTROL, HeaderValue::from_static("no-store")))
                 .layer(CompressionLayer::new())
-                .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, state.config.request_timeout))
-                .layer(RequestBodyLimitLayer::new(BODY_LIMIT)),
+                .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, state.config.request_timeout)),
         )
         .with_state(state)
 }

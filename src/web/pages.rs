@@ -34,10 +34,12 @@ pub async fn captcha_challenge(State(state): State<AppState>) -> AppResult<axum:
 }
 
 /// The stylesheet and scripts, compiled into the binary.
-const STATIC_FILES: [(&str, &str, &str); 3] = [
+const STATIC_FILES: [(&str, &str, &str); 5] = [
     ("app.css", "text/css; charset=utf-8", include_str!("../../templates/static/app.css")),
     ("captcha.js", "text/javascript; charset=utf-8", include_str!("../../templates/static/captcha.js")),
     ("details.js", "text/javascript; charset=utf-8", include_str!("../../templates/static/details.js")),
+    ("upload.js", "text/javascript; charset=utf-8", include_str!("../../templates/static/upload.js")),
+    ("billing.js", "text/javascript; charset=utf-8", include_str!("../../templates/static/billing.js")),
 ];
 
 pub async fn static_file(axum::extract::Path(file): axum::extract::Path<String>) -> AppResult<impl IntoResponse> {

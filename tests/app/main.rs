@@ -5,8 +5,10 @@
 mod common;
 
 mod audit;
+mod billing;
 mod browser;
 mod cli;
+mod kyc;
 mod onboarding;
 mod ops;
 mod outbox;

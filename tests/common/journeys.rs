@@ -89,3 +89,52 @@ impl Visitor<'_> {
         assert_eq!(saved.location(), Some("/dashboard"), "{}", saved.body);
     }
 }
+
+/// Small well-formed documents, and impostors, for upload tests.
+pub mod files {
+    pub fn pdf() -> Vec<u8> {
+        b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n".to_vec()
+    }
+
+    pub fn jpeg() -> Vec<u8> {
+        let mut bytes = vec![0xFF, 0xD8, 0xFF, 0xE0, 0x00, 0x10, b'J', b'F', b'I', b'F', 0x00, 0x01];
+        bytes.extend_from_slice(&[0x42; 200]);
+        bytes.extend_from_slice(&[0xFF, 0xD9]);
+        bytes
+    }
+
+    /// A PDF of exactly `size` bytes.
+    pub fn pdf_of(size: usize) -> Vec<u8> {
+        let mut bytes = b"%PDF-1.4\n".to_vec();
+        let trailer = b"\n%%EOF\n";
+        bytes.resize(size - trailer.len(), b' ');
+        bytes.extend_from_slice(trailer);
+        bytes
+    }
+}
+
+impl Visitor<'_> {
+    pub async fn choose_entity_type(&self, key: &str) -> Page {
+        let form = self.page("/settings/kyc").await.form(Some("Continue")).fill("Entity type", key);
+        self.submit(&form).await
+    }
+
+    /// Uploads `bytes` as the `doc_key` document, through the form's own
+    /// action (which carries the CSRF token).
+    pub async fn upload(&self, doc_key: &str, bytes: Vec<u8>, filename: &str, mime: &str) -> Page {
+        let page = self.page("/settings/kyc").await;
+        let marker = format!("action=\"/settings/kyc/upload/{doc_key}?");
+        let start =
+            page.body.find(&marker).unwrap_or_else(|| panic!("no upload form for {doc_key}: {}", page.body)) + 8;
+        let action = page.body[start..].split('"').next().unwrap().replace("&amp;", "&");
+        let part = reqwest::multipart::Part::bytes(bytes).file_name(filename.to_string()).mime_str(mime).unwrap();
+        let form = reqwest::multipart::Form::new().part("file", part);
+        let response = self.client.post(self.app.url(&action)).multipart(form).send().await.expect("upload");
+        Page::from(response).await
+    }
+
+    pub async fn submit_kyc(&self) -> Page {
+        let form = self.page("/settings/kyc").await.form(Some("Submit"));
+        self.submit(&form).await
+    }
+}

@@ -5,6 +5,9 @@ use axum::response::Html;
 use serde::Serialize;
 
 use super::CurrentCustomer;
+use crate::accounts::billing;
+use crate::kyc::KycStatus;
+use crate::kyc::submissions;
 use crate::web::error::AppResult;
 use crate::web::{AppState, view};
 
@@ -45,15 +48,24 @@ pub async fn show(
     CurrentCustomer(signed_in): CurrentCustomer,
 ) -> AppResult<Html<String>> {
     let customer = &signed_in.customer;
+    let customer_id = customer.id;
+    let (kyc_status, has_billing) = state
+        .db
+        .run(move |conn| -> anyhow::Result<_> {
+            let status = submissions::current(conn, customer_id)?.map(|s| s.status());
+            Ok((status, billing::find(conn, customer_id)?.is_some()))
+        })
+        .await?;
+    let approved = kyc_status == Some(KycStatus::Approved);
     let view = DashboardPage {
         name: customer.display_name(),
-        unlocked: false,
+        unlocked: approved,
         products: PRODUCTS.iter().map(|(name, summary)| Product { name, summary }).collect(),
         steps: vec![
             Step { label: "Email verified", done: customer.is_verified(), link: "/resend-verification" },
             Step { label: "Account details", done: customer.has_details(), link: "/account/details" },
-            Step { label: "KYC approved", done: false, link: "/settings/kyc" },
-            Step { label: "Billing details", done: false, link: "/settings/billing" },
+            Step { label: "KYC approved", done: approved, link: "/settings/kyc" },
+            Step { label: "Billing details", done: has_billing, link: "/settings/billing" },
         ],
     };
     view::render_form(&state, &signed_in.session, "customer/dashboard.html", &view)

@@ -2,8 +2,10 @@
 //! dashboard and support.
 
 mod auth;
+mod billing;
 mod dashboard;
 mod details;
+mod kyc;
 mod login;
 mod recovery;
 mod signup;
@@ -29,4 +31,16 @@ pub fn routes() -> Router<AppState> {
         .route("/account/details", get(details::form).post(details::submit))
         .route("/dashboard", get(dashboard::show))
         .route("/support", get(support::form).post(support::submit))
+        .route("/settings", get(kyc::settings))
+        .route("/settings/kyc", get(kyc::show))
+        .route("/settings/kyc/entity-type", post(kyc::choose))
+        .route("/settings/kyc/submit", post(kyc::submit))
+        .route("/settings/kyc/documents/{id}", get(kyc::document))
+        .route("/settings/kyc/documents/{id}/remove", post(kyc::remove))
+        .route("/settings/billing", get(billing::form).post(billing::submit))
+}
+
+/// Document uploads: streamed, so they get their own body limit.
+pub fn upload_routes() -> Router<AppState> {
+    Router::new().route("/settings/kyc/upload/{doc_key}", post(kyc::upload))
 }
