@@ -69,17 +69,20 @@ pub struct AppState {
 }
 
 pub fn router(state: AppState) -> Router {
-    let uploads = customer::upload_routes()
-        .layer(DefaultBodyLimit::disable())
+    // The body limit sits outside the session and CSRF layers, so an
+    // oversized request is refused before anything reads it.
+    let customer_session = |router: Router<AppState>| {
+        router
+            .layer(from_fn_with_state(state.clone(), csrf::layer))
+            .layer(from_fn_with_state((state.clone(), SessionKind::Customer), session::layer))
+    };
+    let uploads = customer_session(customer::upload_routes().layer(DefaultBodyLimit::disable()))
         .layer(RequestBodyLimitLayer::new(UPLOAD_BODY_LIMIT));
-    let customer = Router::new()
-        .route("/", get(pages::home))
-        .route("/terms", get(pages::terms))
-        .merge(customer::routes())
-        .layer(RequestBodyLimitLayer::new(BODY_LIMIT))
-        .merge(uploads)
-        .layer(from_fn_with_state(state.clone(), csrf::layer))
-        .layer(from_fn_with_state((state.clone(), SessionKind::Customer), session::layer));
+    let customer = customer_session(
+        Router::new().route("/", get(pages::home)).route("/terms", get(pages::terms)).merge(customer::routes()),
+    )
+    .layer(RequestBodyLimitLayer::new(BODY_LIMIT))
+    .merge(uploads);
 
     let ops = Router::new()
         .route("/healthz", get(ops::healthz))
