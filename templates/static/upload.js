@@ -20,14 +20,16 @@
           bar.value = Math.round((e.loaded / e.total) * 100);
         }
       });
+      // The answer is the page to show next (the redirect was followed, and
+      // its flash message is in it), or the page with the error beside the
+      // document: either way it replaces this one.
       request.addEventListener("load", function () {
-        if (request.status < 400) {
-          window.location.assign(request.responseURL || "/settings/kyc");
-        } else {
-          document.open();
-          document.write(request.responseText);
-          document.close();
+        if (request.responseURL) {
+          window.history.replaceState(null, "", request.responseURL);
         }
+        document.open();
+        document.write(request.responseText);
+        document.close();
       });
       request.addEventListener("error", function () {
         bar.hidden = true;

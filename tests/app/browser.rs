@@ -12,7 +12,7 @@ use crate::common::journeys::PASSWORD;
 use crate::common::{Backend, TestApp};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_person_onboards_in_a_real_browser_and_a_cross_site_form_is_refused() {
+async fn a_person_onboards_submits_kyc_and_billing_in_a_real_browser_and_a_cross_site_form_is_refused() {
     let Some(browser) = Browser::start().await else { return };
     let app = TestApp::spawn(Backend::Sqlite).await;
 
@@ -61,6 +61,49 @@ async fn a_person_onboards_in_a_real_browser_and_a_cross_site_form_is_refused() 
     assert!(dashboard.contains("Welcome, Priya"), "{dashboard}");
     assert!(dashboard.contains("Complete KYC to unlock"), "{dashboard}");
 
+    // KYC: the upload script sends each file with a progress bar.
+    let files = tempfile::tempdir().unwrap();
+    let pdf = files.path().join("document.pdf");
+    std::fs::write(&pdf, crate::common::journeys::files::pdf()).unwrap();
+    browser.goto(&app.url("/settings/kyc")).await;
+    browser.choose("Entity type", "sole_proprietorship").await;
+    browser.press("Continue").await;
+    for label in ["Proprietor's PAN card", "Aadhaar card", "GST registration certificate"] {
+        browser.labelled(label).await.send_keys(&pdf.display().to_string()).await.expect("choosing a file");
+        let xpath = format!("//form[.//label[normalize-space(.)=\"{label}\"]]//button");
+        browser.client.find(fantoccini::Locator::XPath(&xpath)).await.unwrap().click().await.unwrap();
+        browser
+            .client
+            .wait()
+            .for_element(fantoccini::Locator::XPath(&format!("//*[contains(., \"{label} uploaded: document.pdf\")]")))
+            .await
+            .expect("the upload finished");
+    }
+    browser.press("Submit").await;
+    browser.client.wait().for_element(fantoccini::Locator::XPath("//*[contains(., 'Submitted on')]")).await.unwrap();
+
+    browser.goto(&app.url("/settings/billing")).await;
+    browser.fill("Billing name", "Nair Logistics").await;
+    browser.fill("Address line 1", "4 Residency Road").await;
+    browser.fill("City", "Bengaluru").await;
+    browser.choose("Country", "IN").await;
+    browser.choose("State", "29").await;
+    browser.fill("PIN code", "560025").await;
+    browser.fill("PAN", "aaapl1234c").await;
+    browser.fill("GSTIN", "29AAAPL1234C1ZA").await;
+    browser.press("Update").await;
+    browser
+        .client
+        .wait()
+        .for_element(fantoccini::Locator::XPath("//*[contains(., 'Your billing details were updated')]"))
+        .await
+        .unwrap();
+    assert_eq!(app.count("billing_details WHERE gstin = '29AAAPL1234C1ZA' AND state = 'Karnataka'").await, 1);
+    assert_eq!(
+        app.count("kyc_submissions WHERE status = 'submitted' AND entity_type = 'sole_proprietorship'").await,
+        1
+    );
+
     // A page on another origin posts a form at us with the visitor's cookie:
     // the browser says where it came from, and the app refuses it.
     let evil = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -82,6 +125,7 @@ async fn a_person_onboards_in_a_real_browser_and_a_cross_site_form_is_refused() 
 
     browser.goto(&app.url("/dashboard")).await;
     assert_eq!(browser.path().await, "/dashboard", "still signed in");
+    assert!(browser.text().await.contains("Billing details"));
 
     // The real Log out button, with its token, from our own page works.
     browser.press("Log out").await;
