@@ -197,7 +197,10 @@ impl Sources {
         self.env
             .keys()
             .filter(|k| {
-                *k != "KYCDESK_CONFIG" && !k.starts_with("KYCDESK_TEST_") && !SETTINGS.iter().any(|(name, _)| name == k)
+                *k != "KYCDESK_CONFIG"
+                    && *k != "KYCDESK_STAFF_PASSWORD"
+                    && !k.starts_with("KYCDESK_TEST_")
+                    && !SETTINGS.iter().any(|(name, _)| name == k)
             })
             .cloned()
             .collect()

@@ -3,13 +3,17 @@
 
 pub mod accounts;
 pub mod audit;
+pub mod authz;
 pub mod captcha;
 pub mod config;
 pub mod db;
 pub mod domain;
 pub mod kyc;
+pub mod lockout;
 pub mod mail;
+pub mod policy;
 pub mod sms;
+pub mod staff;
 pub mod templates;
 pub mod tokens;
 pub mod web;
@@ -64,6 +68,7 @@ impl App {
         let entity_types = kyc::EntityTypes::load(config.policy_dir.as_deref())?;
         let documents = kyc::storage::DocumentStore::local(&config.data_dir.join("documents"))
             .context("cannot open the document store")?;
+        let authz = authz::Authz::load(config.policy_dir.as_deref()).await?;
         let captcha = captcha::Altcha::new(config.secret_key.clone(), config.captcha_max_number);
         let state = AppState {
             config: Arc::new(config),
@@ -76,6 +81,7 @@ impl App {
             sms: Arc::new(sms),
             entity_types: Arc::new(entity_types),
             documents,
+            authz: Arc::new(authz),
         };
         let workers = vec![
             tokio::spawn(mail::delivery::run(

@@ -2,8 +2,12 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
+use kycdesk::accounts::hashing::PasswordHasher;
 use kycdesk::audit::verify::Outcome;
 use kycdesk::config::{Config, LogFormat, Sources};
+use kycdesk::domain::{Email, Password, PersonName};
+use kycdesk::staff::Role;
+use kycdesk::staff::admin::{self, NewStaff};
 use kycdesk::{App, open_database};
 
 /// Customer onboarding, KYC review and billing details, with a staff console.
@@ -25,6 +29,27 @@ enum Command {
         #[command(subcommand)]
         command: AuditCommand,
     },
+    /// Manage staff accounts.
+    Staff {
+        #[command(subcommand)]
+        command: StaffCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum StaffCommand {
+    /// Create a staff member. The password comes from KYCDESK_STAFF_PASSWORD
+    /// or is asked for; it is never a command-line argument.
+    Add {
+        email: String,
+        #[arg(long)]
+        name: String,
+        /// support_agent, reviewer, senior_reviewer, auditor or admin; repeat for several.
+        #[arg(long = "role", required = true)]
+        roles: Vec<String>,
+    },
+    /// Disable a staff member at once (for emergencies); their sessions end.
+    Disable { email: String },
 }
 
 #[derive(Subcommand)]
@@ -86,6 +111,7 @@ async fn run(command: Command, config: Config) -> anyhow::Result<ExitCode> {
             println!("migrations are up to date");
             Ok(ExitCode::SUCCESS)
         }
+        Command::Staff { command } => staff_command(command, config).await,
         Command::Audit { command: AuditCommand::Verify } => {
             let db = open_database(&config).await?;
             let outcome = db.run(|conn| kycdesk::audit::verify::verify(conn).map_err(anyhow::Error::from)).await?;
@@ -101,6 +127,39 @@ async fn run(command: Command, config: Config) -> anyhow::Result<ExitCode> {
             })
         }
     }
+}
+
+async fn staff_command(command: StaffCommand, config: Config) -> anyhow::Result<ExitCode> {
+    let db = open_database(&config).await?;
+    match command {
+        StaffCommand::Add { email, name, roles } => {
+            let email = Email::parse(&email).map_err(|e| anyhow::anyhow!("email: {e}"))?;
+            let name = PersonName::parse(&name).map_err(|e| anyhow::anyhow!("--name: {e}"))?;
+            let roles = roles
+                .iter()
+                .map(|r| Role::parse(r).ok_or_else(|| anyhow::anyhow!("--role: unknown role `{r}`")))
+                .collect::<anyhow::Result<Vec<_>>>()?;
+            let typed = match std::env::var("KYCDESK_STAFF_PASSWORD") {
+                Ok(password) => password,
+                Err(_) => {
+                    let first = rpassword::prompt_password(format!("Password for {email}: "))?;
+                    let second = rpassword::prompt_password("Repeat the password: ")?;
+                    anyhow::ensure!(first == second, "the passwords do not match");
+                    first
+                }
+            };
+            let password = Password::parse(&typed, Some(&email)).map_err(|e| anyhow::anyhow!("password: {e}"))?;
+            let hash = PasswordHasher::new().hash(&password).await?;
+            let id = admin::create(&db, NewStaff { email: email.clone(), name, roles }, hash).await?;
+            println!("staff member {email} created (id {id}); they set up an authentication app at first login");
+        }
+        StaffCommand::Disable { email } => {
+            let email = Email::parse(&email).map_err(|e| anyhow::anyhow!("email: {e}"))?;
+            admin::disable_by_email(&db, email.clone()).await?;
+            println!("staff member {email} disabled; their sessions have ended");
+        }
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 fn init_logging(format: LogFormat) {

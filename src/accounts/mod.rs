@@ -48,6 +48,14 @@ impl Customer {
         self.email_verified_at.is_some()
     }
 
+    pub fn lock_state(&self) -> crate::lockout::LockState {
+        crate::lockout::LockState {
+            locked_until: self.locked_until,
+            lockouts: self.lockouts,
+            last_lockout_at: self.last_lockout_at,
+        }
+    }
+
     pub fn has_details(&self) -> bool {
         self.details_saved_at.is_some()
     }

@@ -10,6 +10,7 @@ diesel::table! {
         created_at -> Timestamp,
         last_seen_at -> Timestamp,
         expires_at -> Timestamp,
+        pending_subject_id -> Nullable<BigInt>,
     }
 }
 
@@ -95,6 +96,7 @@ diesel::table! {
         customer_id -> Nullable<BigInt>,
         ip -> Nullable<Text>,
         outcome -> Text,
+        staff_id -> Nullable<BigInt>,
         created_at -> Timestamp,
     }
 }
@@ -199,6 +201,52 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    staff (id) {
+        id -> BigInt,
+        email -> Text,
+        name -> Text,
+        password_hash -> Nullable<Text>,
+        totp_secret -> Nullable<Text>,
+        totp_confirmed_at -> Nullable<Timestamp>,
+        totp_last_step -> Nullable<BigInt>,
+        disabled_at -> Nullable<Timestamp>,
+        last_login_at -> Nullable<Timestamp>,
+        locked_until -> Nullable<Timestamp>,
+        lockouts -> Integer,
+        last_lockout_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    staff_roles (staff_id, role) {
+        staff_id -> BigInt,
+        role -> Text,
+    }
+}
+
+diesel::table! {
+    staff_recovery_codes (id) {
+        id -> BigInt,
+        staff_id -> BigInt,
+        code_hash -> Text,
+        used_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    staff_invitations (id) {
+        id -> BigInt,
+        staff_id -> BigInt,
+        token_hash -> Text,
+        created_at -> Timestamp,
+        expires_at -> Timestamp,
+        used_at -> Nullable<Timestamp>,
+        revoked_at -> Nullable<Timestamp>,
+    }
+}
+
 diesel::joinable!(email_tokens -> customers (customer_id));
 diesel::joinable!(phone_otps -> customers (customer_id));
 diesel::joinable!(kyc_submissions -> customers (customer_id));
@@ -214,4 +262,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     kyc_change_requests,
     kyc_events,
     billing_details,
+    staff,
+    staff_roles,
+    staff_recovery_codes,
+    staff_invitations,
 );

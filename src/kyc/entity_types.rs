@@ -9,21 +9,13 @@ use toml::Spanned;
 
 use super::FileKind;
 use crate::domain::{AccountType, Pan};
+use crate::policy::{self, PolicyError};
 
 const BUILT_IN: &str = include_str!("../../policies/entity_types.toml");
 
 /// The largest file an operator may allow for one document.
 pub const MAX_DOCUMENT_MB: u64 = 25;
 const DEFAULT_DOCUMENT_MB: u64 = 10;
-
-/// What a policy file's mistake is, and on which line.
-#[derive(Debug, thiserror::Error)]
-#[error("{file}:{line}: {message}")]
-pub struct PolicyError {
-    pub file: String,
-    pub line: usize,
-    pub message: String,
-}
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub enum Requirement {
@@ -241,19 +233,10 @@ impl EntityTypes {
         Ok(EntityTypes(types))
     }
 
-    /// Reads `<dir>/entity_types.toml`; without a directory, `./policies`
-    /// if it has one, else the copy built into the binary.
+    /// Reads `entity_types.toml` (see [`policy::read`] for where from).
     pub fn load(dir: Option<&std::path::Path>) -> Result<EntityTypes, PolicyError> {
-        let path = dir.unwrap_or(std::path::Path::new("policies")).join("entity_types.toml");
-        if dir.is_none() && !path.exists() {
-            return EntityTypes::parse("(built-in) entity_types.toml", BUILT_IN);
-        }
-        let text = std::fs::read_to_string(&path).map_err(|e| PolicyError {
-            file: path.display().to_string(),
-            line: 0,
-            message: e.to_string(),
-        })?;
-        EntityTypes::parse(&path.display().to_string(), &text)
+        let (file, text) = policy::read(dir, "entity_types.toml", BUILT_IN)?;
+        EntityTypes::parse(&file, &text)
     }
 }
 

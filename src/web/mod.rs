@@ -1,6 +1,7 @@
 //! The HTTP side: state, routes and the middleware every response passes.
 
 pub mod client;
+pub mod console;
 pub mod csrf;
 pub mod customer;
 pub mod error;
@@ -33,6 +34,7 @@ use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
 use crate::accounts::hashing::PasswordHasher;
+use crate::authz::Authz;
 use crate::captcha::Captcha;
 use crate::config::Config;
 use crate::db::Db;
@@ -66,16 +68,18 @@ pub struct AppState {
     pub sms: Arc<dyn SmsSender>,
     pub entity_types: Arc<EntityTypes>,
     pub documents: DocumentStore,
+    pub authz: Arc<Authz>,
 }
 
 pub fn router(state: AppState) -> Router {
     // The body limit sits outside the session and CSRF layers, so an
     // oversized request is refused before anything reads it.
-    let customer_session = |router: Router<AppState>| {
+    let with_session = |router: Router<AppState>, kind: SessionKind| {
         router
             .layer(from_fn_with_state(state.clone(), csrf::layer))
-            .layer(from_fn_with_state((state.clone(), SessionKind::Customer), session::layer))
+            .layer(from_fn_with_state((state.clone(), kind), session::layer))
     };
+    let customer_session = |router| with_session(router, SessionKind::Customer);
     let uploads = customer_session(customer::upload_routes().layer(DefaultBodyLimit::disable()))
         .layer(RequestBodyLimitLayer::new(UPLOAD_BODY_LIMIT));
     let customer = customer_session(
@@ -83,6 +87,8 @@ pub fn router(state: AppState) -> Router {
     )
     .layer(RequestBodyLimitLayer::new(BODY_LIMIT))
     .merge(uploads);
+
+    let console = with_session(console::routes(), SessionKind::Staff).layer(RequestBodyLimitLayer::new(BODY_LIMIT));
 
     let ops = Router::new()
         .route("/healthz", get(ops::healthz))
@@ -96,6 +102,7 @@ pub fn router(state: AppState) -> Router {
 
     Router::new()
         .merge(customer)
+        .merge(console)
         .merge(ops)
         .fallback(pages::not_found)
         .route_layer(from_fn_with_state(state.clone(), metrics::track))

@@ -26,6 +26,8 @@ use crate::tokens::{hash_token, random_token};
 /// A last-seen time younger than this is not written again, so most
 /// requests read the session without writing it.
 const TOUCH_AFTER: time::Duration = time::Duration::minutes(1);
+/// How long a password step stays good for the second factor.
+const SECOND_FACTOR_WINDOW: time::Duration = time::Duration::minutes(10);
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum SessionKind {
@@ -91,6 +93,7 @@ struct Row {
     flash: Option<String>,
     created_at: PrimitiveDateTime,
     last_seen_at: PrimitiveDateTime,
+    pending_subject_id: Option<i64>,
 }
 
 #[derive(Clone, Debug)]
@@ -101,6 +104,9 @@ struct Inner {
     created_at: PrimitiveDateTime,
     last_seen_at: PrimitiveDateTime,
     subject_id: Option<i64>,
+    /// A staff member who gave the right password and still owes the
+    /// second factor.
+    pending_subject_id: Option<i64>,
     csrf_token: Option<String>,
     flashes: Vec<Flash>,
     changed: bool,
@@ -152,10 +158,30 @@ impl Session {
     pub fn sign_in(&self, subject_id: i64) {
         let mut inner = self.lock();
         inner.subject_id = Some(subject_id);
+        inner.pending_subject_id = None;
         inner.csrf_token = Some(random_token());
         inner.created_at = db::now();
         inner.rotate = true;
         inner.changed = true;
+    }
+
+    /// Starts the second step of a two-step sign-in for `subject_id`, under
+    /// a fresh session id.
+    pub fn begin_second_factor(&self, subject_id: i64) {
+        let mut inner = self.lock();
+        inner.subject_id = None;
+        inner.pending_subject_id = Some(subject_id);
+        inner.csrf_token = Some(random_token());
+        inner.created_at = db::now();
+        inner.rotate = true;
+        inner.changed = true;
+    }
+
+    /// Who is between the two steps, if the first was less than
+    /// `SECOND_FACTOR_WINDOW` ago.
+    pub fn pending_subject(&self) -> Option<i64> {
+        let inner = self.lock();
+        inner.pending_subject_id.filter(|_| db::now() - inner.created_at < SECOND_FACTOR_WINDOW)
     }
 
     /// Signs out: the session's row is deleted and the visitor continues
@@ -163,6 +189,7 @@ impl Session {
     pub fn sign_out(&self) {
         let mut inner = self.lock();
         inner.subject_id = None;
+        inner.pending_subject_id = None;
         inner.csrf_token = Some(random_token());
         inner.created_at = db::now();
         inner.rotate = true;
@@ -274,6 +301,7 @@ pub async fn layer(State((state, kind)): State<(AppState, SessionKind)>, mut req
             created_at: row.created_at,
             last_seen_at: row.last_seen_at,
             subject_id: row.subject_id,
+            pending_subject_id: row.pending_subject_id,
             csrf_token: Some(row.csrf_token),
             flashes: row.flash.and_then(|f| serde_json::from_str(&f).ok()).unwrap_or_default(),
             changed: false,
@@ -285,6 +313,7 @@ pub async fn layer(State((state, kind)): State<(AppState, SessionKind)>, mut req
             created_at: now,
             last_seen_at: now,
             subject_id: None,
+            pending_subject_id: None,
             csrf_token: None,
             flashes: Vec::new(),
             changed: false,
@@ -352,6 +381,7 @@ async fn save(state: &AppState, inner: Inner, had_cookie: bool) -> Result<Option
                         sessions::id_hash.eq(id_hash),
                         sessions::kind.eq(inner.kind.as_str()),
                         sessions::subject_id.eq(inner.subject_id),
+                        sessions::pending_subject_id.eq(inner.pending_subject_id),
                         sessions::csrf_token.eq(csrf),
                         sessions::flash.eq(flash),
                         sessions::created_at.eq(inner.created_at),

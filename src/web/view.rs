@@ -16,22 +16,54 @@ pub struct Layout {
     pub signed_in: bool,
 }
 
+/// What console pages add to the layout: who is signed in and the sections
+/// they may open.
+#[derive(Serialize)]
+pub struct Console<'a> {
+    pub name: &'a str,
+    pub nav: &'a [crate::web::console::ConsoleNav],
+}
+
 #[derive(Serialize)]
 struct View<'a, T: Serialize> {
     layout: Layout,
     page: &'a T,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    console: Option<&'a Console<'a>>,
 }
 
 /// Renders `template` with `page` as `page` and the session's layout data
 /// (CSRF token, flash messages) as `layout`. A page without a form starts no
 /// session, so anonymous browsing writes nothing.
 pub fn render<T: Serialize>(state: &AppState, session: &Session, template: &str, page: &T) -> AppResult<Html<String>> {
+    render_with(state, session, None, template, page)
+}
+
+/// Renders a console page: the layout shows the console's navigation.
+pub fn render_console<T: Serialize>(
+    state: &AppState,
+    session: &Session,
+    console: &Console<'_>,
+    template: &str,
+    page: &T,
+) -> AppResult<Html<String>> {
+    session.csrf_token();
+    render_with(state, session, Some(console), template, page)
+}
+
+fn render_with<T: Serialize>(
+    state: &AppState,
+    session: &Session,
+    console: Option<&Console<'_>>,
+    template: &str,
+    page: &T,
+) -> AppResult<Html<String>> {
     let layout = Layout {
         csrf_token: session.existing_csrf_token(),
         flashes: session.take_flashes(),
         signed_in: session.subject().is_some(),
     };
-    Ok(Html(state.templates.render(template, &View { layout, page })?))
+    Ok(Html(state.templates.render(template, &View { layout, page, console })?))
 }
 
 /// Like [`render`], for pages with a form: starts a session if needed so the

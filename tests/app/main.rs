@@ -8,6 +8,7 @@ mod audit;
 mod billing;
 mod browser;
 mod cli;
+mod console;
 mod kyc;
 mod onboarding;
 mod ops;

@@ -126,7 +126,7 @@ impl Visitor<'_> {
         let marker = format!("action=\"/settings/kyc/upload/{doc_key}?");
         let start =
             page.body.find(&marker).unwrap_or_else(|| panic!("no upload form for {doc_key}: {}", page.body)) + 8;
-        let action = page.body[start..].split('"').next().unwrap().replace("&amp;", "&");
+        let action = super::unescape_html(page.body[start..].split('"').next().unwrap());
         let part = reqwest::multipart::Part::bytes(bytes).file_name(filename.to_string()).mime_str(mime).unwrap();
         let form = reqwest::multipart::Form::new().part("file", part);
         let response = self.client.post(self.app.url(&action)).multipart(form).send().await.expect("upload");
@@ -136,5 +136,97 @@ impl Visitor<'_> {
     pub async fn submit_kyc(&self) -> Page {
         let form = self.page("/settings/kyc").await.form(Some("Submit"));
         self.submit(&form).await
+    }
+}
+
+/// A staff member driving the console.
+pub struct StaffMember<'a> {
+    pub visitor: Visitor<'a>,
+    pub email: String,
+    pub totp: Option<totp_rs::Totp>,
+    pub recovery_codes: Vec<String>,
+}
+
+pub fn now_secs() -> u64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs()
+}
+
+impl TestApp {
+    /// `kycdesk staff add` with the journeys' password.
+    pub fn add_staff(&self, email: &str, roles: &[&str]) {
+        let mut args = vec!["staff", "add", email, "--name", "Test Staff"];
+        for role in roles {
+            args.extend(["--role", role]);
+        }
+        let output = std::process::Command::new(env!("CARGO_BIN_EXE_kycdesk"))
+            .args(&args)
+            .env_clear()
+            .envs(self.cli_env())
+            .env("KYCDESK_STAFF_PASSWORD", PASSWORD)
+            .output()
+            .expect("kycdesk runs");
+        assert!(output.status.success(), "staff add: {}", String::from_utf8_lossy(&output.stderr));
+    }
+
+    /// A staff member added, signed in and enrolled.
+    pub async fn staff(&self, email: &str, roles: &[&str]) -> StaffMember<'_> {
+        self.add_staff(email, roles);
+        let mut member =
+            StaffMember { visitor: self.visitor(), email: email.to_string(), totp: None, recovery_codes: Vec::new() };
+        let after_password = member.password_step().await;
+        assert_eq!(after_password.location(), Some("/console/enroll"));
+        member.enrol().await;
+        member
+    }
+}
+
+impl StaffMember<'_> {
+    pub async fn password_step(&self) -> Page {
+        let form = self
+            .visitor
+            .page("/console/login")
+            .await
+            .form(Some("Continue"))
+            .fill("Email", &self.email)
+            .fill("Password", PASSWORD);
+        self.visitor.submit(&form).await
+    }
+
+    /// Reads the secret off the enrolment page and confirms it with a code.
+    pub async fn enrol(&mut self) {
+        let page = self.visitor.page("/console/enroll").await;
+        assert!(page.body.contains("<svg"), "a QR code is shown");
+        let uri = super::unescape_html(
+            page.body.split("id=\"otpauth\" class=\"otpauth\">").nth(1).unwrap().split('<').next().unwrap(),
+        );
+        let totp = totp_rs::Totp::from_url(&uri).expect("an otpauth URI");
+        let code = totp.generate(now_secs()).to_string();
+        let form = page.form(Some("Confirm")).fill("Authentication code", &code);
+        let done = self.visitor.submit(&form).await;
+        assert_eq!(done.status, 200, "{}", done.body);
+        self.recovery_codes =
+            done.body.split("<li><code>").skip(1).map(|c| c.split('<').next().unwrap().to_string()).collect();
+        assert_eq!(self.recovery_codes.len(), 10);
+        self.totp = Some(totp);
+    }
+
+    /// A code for the step `steps_ahead` from now.
+    pub fn code(&self, steps_ahead: u64) -> String {
+        self.totp.as_ref().expect("enrolled").generate(now_secs() + 30 * steps_ahead).to_string()
+    }
+
+    /// Password then `code`; the page the code step answers with.
+    pub async fn log_in_with(&self, code: &str) -> Page {
+        let after_password = self.password_step().await;
+        assert_eq!(after_password.location(), Some("/console/login/code"), "{}", after_password.body);
+        let form =
+            self.visitor.page("/console/login/code").await.form(Some("Log in")).fill("Authentication code", code);
+        self.visitor.submit(&form).await
+    }
+
+    /// The CSRF token of the member's console session.
+    pub async fn csrf(&self) -> String {
+        let page = self.visitor.page("/console").await;
+        page.body.split("name=\"csrf_token\" value=\"").nth(1).expect("a token").split('"').next().unwrap().to_string()
     }
 }

@@ -1,0 +1,29 @@
+//! The staff console. Every route's handler takes `Staff<Permission>`, so
+//! none can be added without naming what it needs.
+
+mod auth;
+mod login;
+mod overview;
+mod team;
+
+use axum::Router;
+use axum::routing::{get, post};
+
+use super::AppState;
+
+pub use auth::{ConsoleNav, Staff};
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/console/login", get(login::form).post(login::submit))
+        .route("/console/login/code", get(login::code_form).post(login::code_submit))
+        .route("/console/enroll", get(login::enroll_form).post(login::enroll_submit))
+        .route("/console/logout", post(login::logout))
+        .route("/console/invite", get(login::invite_form).post(login::invite_submit))
+        .route("/console", get(overview::show))
+        .route("/console/staff", get(team::list).post(team::add))
+        .route("/console/staff/{id}/roles", post(team::change_roles))
+        .route("/console/staff/{id}/disable", post(team::disable))
+        .route("/console/staff/{id}/enable", post(team::enable))
+        .route("/console/staff/{id}/reset-totp", post(team::reset_totp))
+}
