@@ -152,6 +152,9 @@ pub struct Config {
     /// it exists and the copies built into the binary otherwise.
     pub policy_dir: Option<PathBuf>,
     pub kyc_quota_bytes: u64,
+    /// Take the client's address from the last `X-Forwarded-For` entry (set
+    /// by our own reverse proxy) instead of the connection's peer.
+    pub trust_forwarded_for: bool,
 }
 
 /// The raw settings before parsing: environment first, then the file.
@@ -323,6 +326,16 @@ impl Config {
             captcha_max_number: parse_number(sources, "KYCDESK_CAPTCHA_MAX_NUMBER", 50_000, 10)?,
             policy_dir: sources.get("KYCDESK_POLICY_DIR").map(PathBuf::from),
             kyc_quota_bytes: parse_number(sources, "KYCDESK_KYC_QUOTA_MB", 100, 1)? * 1024 * 1024,
+            trust_forwarded_for: match sources.get("KYCDESK_TRUST_FORWARDED_FOR").as_deref() {
+                None | Some("false") => false,
+                Some("true") => true,
+                Some(other) => {
+                    return Err(ConfigError::new(
+                        "KYCDESK_TRUST_FORWARDED_FOR",
+                        format!("expected true or false, got `{other}`"),
+                    ));
+                }
+            },
         })
     }
 

@@ -75,3 +75,52 @@ fn migrate_creates_a_fresh_sqlite_database() {
     let again = kycdesk(&[("KYCDESK_DATABASE_URL", &url)], &["migrate"]);
     assert!(again.status.success());
 }
+
+on_both_backends!(staff_are_added_and_disabled_from_the_command_line);
+
+async fn staff_are_added_and_disabled_from_the_command_line(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let run = |args: &[&str], password: &str| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_kycdesk"))
+            .args(args)
+            .env_clear()
+            .envs(app.cli_env())
+            .env("KYCDESK_STAFF_PASSWORD", password)
+            .output()
+            .unwrap()
+    };
+    let weak = run(&["staff", "add", "ops@kycdesk.test", "--name", "Ops", "--role", "admin"], "password");
+    assert!(!weak.status.success());
+    assert!(String::from_utf8_lossy(&weak.stderr).contains("password:"), "{}", String::from_utf8_lossy(&weak.stderr));
+    let unknown = run(&["staff", "add", "ops@kycdesk.test", "--name", "Ops", "--role", "wizard"], "Kestrel-Orbit-42");
+    assert!(String::from_utf8_lossy(&unknown.stderr).contains("unknown role `wizard`"));
+    assert_eq!(app.count("staff").await, 0, "nothing was created");
+
+    let member = app.staff("ops@kycdesk.test", &["admin", "auditor"]).await;
+    assert_eq!(app.count("staff_roles WHERE role IN ('admin', 'auditor')").await, 2);
+    assert_eq!(member.visitor.page("/console").await.status, 200);
+    let disabled = run(&["staff", "disable", "ops@kycdesk.test"], "");
+    assert!(disabled.status.success(), "{}", String::from_utf8_lossy(&disabled.stderr));
+    assert_eq!(member.visitor.page("/console").await.location(), Some("/console/login"), "kicked out at once");
+    assert!(app.audit_actions().await.iter().any(|a| a == "staff.disabled"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn behind_a_trusted_proxy_the_forwarded_address_is_audited() {
+    for (trust, expected) in [("true", "203.0.113.7"), ("", "127.0.0.1")] {
+        let app = TestApp::spawn_with(Backend::Sqlite, &[("KYCDESK_TRUST_FORWARDED_FOR", trust)]).await;
+        let visitor = app.visitor();
+        let form =
+            visitor.page("/login").await.form(Some("Log in")).fill("Email", "nobody@example.com").fill("Password", "x");
+        visitor
+            .client
+            .post(&form.action)
+            .header("x-forwarded-for", "198.51.100.1, 203.0.113.7")
+            .form(&form.pairs())
+            .send()
+            .await
+            .unwrap();
+        let from = app.count(&format!("audit_log WHERE action = 'customer.login_failed' AND ip = '{expected}'")).await;
+        assert_eq!(from, 1, "trust={trust:?}");
+    }
+}
