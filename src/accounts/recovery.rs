@@ -64,18 +64,18 @@ fn link_email(
     )?)
 }
 
-/// Queues a fresh link for `purpose` when `eligible` accepts the account and
-/// the send limit allows; audits the request either way. The visitor always
-/// sees the same answer.
-async fn send_link(
+/// Queues a fresh link for `purpose` (verification: only for an account not
+/// verified yet; password reset: for any account) within the send limit, and
+/// audits the request either way. The visitor always sees the same answer.
+pub async fn send_link(
     db: &Db,
     mailer: &Mailer,
     config: &Config,
     email: Email,
     purpose: Purpose,
-    eligible: fn(&Customer) -> bool,
     origin: Origin,
 ) -> anyhow::Result<()> {
+    let eligible = move |c: &Customer| purpose == Purpose::ResetPassword || !c.is_verified();
     let token = random_token();
     let message = link_email(mailer, config, &email, purpose, &token)?;
     let action = match purpose {
@@ -109,26 +109,6 @@ async fn send_link(
         Ok(())
     })
     .await
-}
-
-pub async fn resend_verification(
-    db: &Db,
-    mailer: &Mailer,
-    config: &Config,
-    email: Email,
-    origin: Origin,
-) -> anyhow::Result<()> {
-    send_link(db, mailer, config, email, Purpose::VerifyEmail, |c| !c.is_verified(), origin).await
-}
-
-pub async fn forgot_password(
-    db: &Db,
-    mailer: &Mailer,
-    config: &Config,
-    email: Email,
-    origin: Origin,
-) -> anyhow::Result<()> {
-    send_link(db, mailer, config, email, Purpose::ResetPassword, |_| true, origin).await
 }
 
 /// The account a live reset link belongs to.

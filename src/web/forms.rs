@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use crate::domain::Invalid;
+use crate::domain::{Email, Invalid, Password};
 
 /// Messages by field name; a form with any is rendered again with the
 /// visitor's values.
@@ -30,6 +30,21 @@ impl FieldErrors {
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
     }
+}
+
+/// A new password typed twice (fields `password` and `confirm_password`):
+/// checked against the policy and against each other.
+pub fn new_password(
+    errors: &mut FieldErrors,
+    typed: &str,
+    confirmation: &str,
+    email: Option<&Email>,
+) -> Option<Password> {
+    let password = errors.check("password", Password::parse(typed, email));
+    if typed != confirmation {
+        errors.add("confirm_password", "The passwords do not match.");
+    }
+    password
 }
 
 /// Whether `next` is a path on this site (not `//host` or `/\host`), safe to

@@ -260,24 +260,12 @@ fn a_malformed_policy_file_stops_start_up() {
         std::fs::copy(format!("{}/policies/{file}", env!("CARGO_MANIFEST_DIR")), dir.path().join(file)).unwrap();
     }
     std::fs::write(dir.path().join("policy.csv"), "p, admin, staff, manage\np, wizard, staff, manage\n").unwrap();
-    let data = tempfile::tempdir().unwrap();
-    let output = std::process::Command::new(env!("CARGO_BIN_EXE_kycdesk"))
-        .env_clear()
-        .env("KYCDESK_DATA_DIR", data.path())
-        .env("KYCDESK_POLICY_DIR", dir.path())
-        .env("KYCDESK_BIND", "127.0.0.1:0")
-        .output()
-        .unwrap();
+    let output = crate::common::start_with_policies(dir.path());
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert_eq!(output.status.code(), Some(1), "{stderr}");
     assert!(stderr.contains("policy.csv:2") && stderr.contains("unknown role `wizard`"), "{stderr}");
 
     std::fs::remove_file(dir.path().join("model.conf")).unwrap();
-    let output = std::process::Command::new(env!("CARGO_BIN_EXE_kycdesk"))
-        .env_clear()
-        .env("KYCDESK_DATA_DIR", data.path())
-        .env("KYCDESK_POLICY_DIR", dir.path())
-        .output()
-        .unwrap();
+    let output = crate::common::start_with_policies(dir.path());
     assert!(String::from_utf8_lossy(&output.stderr).contains("model.conf"), "a missing model is named");
 }

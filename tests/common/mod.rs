@@ -243,6 +243,19 @@ fn test_settings(database_url: &str, data_dir: &PathBuf) -> BTreeMap<String, Str
     ])
 }
 
+/// Starts the real binary with the policy files in `dir`, for start-up
+/// errors: it must stop on its own.
+pub fn start_with_policies(dir: &std::path::Path) -> std::process::Output {
+    let data = tempfile::tempdir().unwrap();
+    std::process::Command::new(env!("CARGO_BIN_EXE_kycdesk"))
+        .env_clear()
+        .env("KYCDESK_DATA_DIR", data.path())
+        .env("KYCDESK_POLICY_DIR", dir)
+        .env("KYCDESK_BIND", "127.0.0.1:0")
+        .output()
+        .expect("kycdesk runs")
+}
+
 /// A client that keeps cookies and does not follow redirects, so tests see
 /// every redirect the app makes.
 pub fn client() -> reqwest::Client {

@@ -2,16 +2,17 @@
 //! first sign-in; accepting an invitation; signing out.
 
 use axum::Form;
-use axum::extract::{Query, State};
+use axum::extract::{FromRequestParts, Query, State};
 use axum::http::StatusCode;
+use axum::http::request::Parts;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::{Deserialize, Serialize};
 
 use crate::domain::{Email, Password};
 use crate::staff::{self, admin, login};
 use crate::web::client::Client;
-use crate::web::error::AppResult;
-use crate::web::forms::FieldErrors;
+use crate::web::error::{AppError, AppResult};
+use crate::web::forms::{FieldErrors, new_password};
 use crate::web::session::{FlashLevel, Session};
 use crate::web::{AppState, view};
 
@@ -89,22 +90,35 @@ fn code_page(state: &AppState, session: &Session, errors: FieldErrors) -> AppRes
     Ok((status, view::render_form(state, session, "console/code.html", &CodePage { errors })?).into_response())
 }
 
-pub async fn code_form(State(state): State<AppState>, session: Session) -> AppResult<Response> {
-    if session.pending_subject().is_none() {
-        return Ok(Redirect::to("/console/login").into_response());
+/// A staff member between the password and the second factor; anyone
+/// else is sent back to the password step.
+pub struct Pending {
+    staff_id: i64,
+    session: Session,
+}
+
+impl FromRequestParts<AppState> for Pending {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let session = Session::from_request_parts(parts, state).await?;
+        match session.pending_subject() {
+            Some(staff_id) => Ok(Pending { staff_id, session }),
+            None => Err(AppError::Redirect("/console/login".into())),
+        }
     }
+}
+
+pub async fn code_form(State(state): State<AppState>, Pending { session, .. }: Pending) -> AppResult<Response> {
     code_page(&state, &session, FieldErrors::default())
 }
 
 pub async fn code_submit(
     State(state): State<AppState>,
-    session: Session,
+    Pending { staff_id, session }: Pending,
     Client(origin): Client,
     Form(form): Form<CodeForm>,
 ) -> AppResult<Response> {
-    let Some(staff_id) = session.pending_subject() else {
-        return Ok(Redirect::to("/console/login").into_response());
-    };
     if login::second_factor(&state.db, &state.config.secret_key, staff_id, form.code, origin).await? {
         session.sign_in(staff_id);
         return Ok(Redirect::to("/console").into_response());
@@ -132,10 +146,7 @@ async fn enroll_page(state: &AppState, session: &Session, staff_id: i64, errors:
     Ok((status, view::render_form(state, session, "console/enroll.html", &view)?).into_response())
 }
 
-pub async fn enroll_form(State(state): State<AppState>, session: Session) -> AppResult<Response> {
-    let Some(staff_id) = session.pending_subject() else {
-        return Ok(Redirect::to("/console/login").into_response());
-    };
+pub async fn enroll_form(State(state): State<AppState>, Pending { staff_id, session }: Pending) -> AppResult<Response> {
     enroll_page(&state, &session, staff_id, FieldErrors::default()).await
 }
 
@@ -146,13 +157,10 @@ struct RecoveryPage {
 
 pub async fn enroll_submit(
     State(state): State<AppState>,
-    session: Session,
+    Pending { staff_id, session }: Pending,
     Client(origin): Client,
     Form(form): Form<CodeForm>,
 ) -> AppResult<Response> {
-    let Some(staff_id) = session.pending_subject() else {
-        return Ok(Redirect::to("/console/login").into_response());
-    };
     match login::confirm_enrolment(&state.db, &state.config.secret_key, staff_id, form.code, origin).await? {
         Some(codes) => {
             session.sign_in(staff_id);
@@ -246,10 +254,7 @@ pub async fn invite_submit(
     };
     let mut errors = FieldErrors::default();
     let email = Email::parse(&member.email).ok();
-    let password = errors.check("password", Password::parse(&form.password, email.as_ref()));
-    if form.password != form.confirm_password {
-        errors.add("confirm_password", "The passwords do not match.");
-    }
+    let password = new_password(&mut errors, &form.password, &form.confirm_password, email.as_ref());
     let Some(password) = password.filter(|_| errors.is_empty()) else {
         return invite_page(&state, &session, &form.token, Some(&member.name), errors);
     };

@@ -6,12 +6,14 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::{Deserialize, Serialize};
 
+use crate::accounts::email_tokens::Purpose;
 use crate::accounts::recovery;
+use crate::audit::Origin;
 use crate::captcha::Widget;
-use crate::domain::{Email, Password};
+use crate::domain::Email;
 use crate::web::client::Client;
 use crate::web::error::AppResult;
-use crate::web::forms::FieldErrors;
+use crate::web::forms::{FieldErrors, new_password};
 use crate::web::session::{FlashLevel, Session};
 use crate::web::{AppState, view};
 
@@ -89,12 +91,54 @@ pub struct EmailQuery {
     email: String,
 }
 
+/// The two "send me a link" pages: their template, address and answer.
+fn link_page(purpose: Purpose) -> (&'static str, &'static str) {
+    match purpose {
+        Purpose::VerifyEmail => ("customer/resend.html", "/resend-verification"),
+        Purpose::ResetPassword => ("customer/forgot.html", "/forgot-password"),
+    }
+}
+
+fn link_sent(purpose: Purpose, email: &Email) -> String {
+    match purpose {
+        Purpose::VerifyEmail => {
+            format!("If {email} belongs to an account that is not verified yet, a new verification link is on its way.")
+        }
+        Purpose::ResetPassword => {
+            format!(
+                "If {email} belongs to an account, a link to choose a new password is on its way. It works for one hour."
+            )
+        }
+    }
+}
+
+fn link_form(state: &AppState, session: &Session, query: EmailQuery, purpose: Purpose) -> AppResult<Response> {
+    email_page(state, session, link_page(purpose).0, &query.email, FieldErrors::default())
+}
+
+async fn link_submit(
+    state: &AppState,
+    session: &Session,
+    origin: Origin,
+    form: EmailForm,
+    purpose: Purpose,
+) -> AppResult<Response> {
+    let (template, path) = link_page(purpose);
+    let (email, errors) = parse_email_form(state, &form).await;
+    let Some(email) = email else {
+        return email_page(state, session, template, &form.email, errors);
+    };
+    recovery::send_link(&state.db, &state.mailer, &state.config, email.clone(), purpose, origin).await?;
+    session.flash(FlashLevel::Success, link_sent(purpose, &email));
+    Ok(Redirect::to(path).into_response())
+}
+
 pub async fn resend_form(
     State(state): State<AppState>,
     session: Session,
     Query(query): Query<EmailQuery>,
 ) -> AppResult<Response> {
-    email_page(&state, &session, "customer/resend.html", &query.email, FieldErrors::default())
+    link_form(&state, &session, query, Purpose::VerifyEmail)
 }
 
 pub async fn resend_submit(
@@ -103,16 +147,7 @@ pub async fn resend_submit(
     Client(origin): Client,
     Form(form): Form<EmailForm>,
 ) -> AppResult<Response> {
-    let (email, errors) = parse_email_form(&state, &form).await;
-    let Some(email) = email else {
-        return email_page(&state, &session, "customer/resend.html", &form.email, errors);
-    };
-    recovery::resend_verification(&state.db, &state.mailer, &state.config, email.clone(), origin).await?;
-    session.flash(
-        FlashLevel::Success,
-        format!("If {email} belongs to an account that is not verified yet, a new verification link is on its way."),
-    );
-    Ok(Redirect::to("/resend-verification").into_response())
+    link_submit(&state, &session, origin, form, Purpose::VerifyEmail).await
 }
 
 pub async fn forgot_form(
@@ -120,7 +155,7 @@ pub async fn forgot_form(
     session: Session,
     Query(query): Query<EmailQuery>,
 ) -> AppResult<Response> {
-    email_page(&state, &session, "customer/forgot.html", &query.email, FieldErrors::default())
+    link_form(&state, &session, query, Purpose::ResetPassword)
 }
 
 pub async fn forgot_submit(
@@ -129,18 +164,7 @@ pub async fn forgot_submit(
     Client(origin): Client,
     Form(form): Form<EmailForm>,
 ) -> AppResult<Response> {
-    let (email, errors) = parse_email_form(&state, &form).await;
-    let Some(email) = email else {
-        return email_page(&state, &session, "customer/forgot.html", &form.email, errors);
-    };
-    recovery::forgot_password(&state.db, &state.mailer, &state.config, email.clone(), origin).await?;
-    session.flash(
-        FlashLevel::Success,
-        format!(
-            "If {email} belongs to an account, a link to choose a new password is on its way. It works for one hour."
-        ),
-    );
-    Ok(Redirect::to("/forgot-password").into_response())
+    link_submit(&state, &session, origin, form, Purpose::ResetPassword).await
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -187,10 +211,7 @@ pub async fn reset_submit(
     };
     let mut errors = FieldErrors::default();
     let email = Email::parse(&customer.email).ok();
-    let password = errors.check("password", Password::parse(&form.password, email.as_ref()));
-    if form.password != form.confirm_password {
-        errors.add("confirm_password", "The passwords do not match.");
-    }
+    let password = new_password(&mut errors, &form.password, &form.confirm_password, email.as_ref());
     let Some(password) = password.filter(|_| errors.is_empty()) else {
         return reset_page(&state, &session, &form.token, errors);
     };

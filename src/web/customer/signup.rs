@@ -8,10 +8,10 @@ use serde::{Deserialize, Serialize};
 
 use crate::accounts::signup;
 use crate::captcha::Widget;
-use crate::domain::{Email, Password};
+use crate::domain::Email;
 use crate::web::client::Client;
 use crate::web::error::AppResult;
-use crate::web::forms::FieldErrors;
+use crate::web::forms::{FieldErrors, new_password};
 use crate::web::session::{FlashLevel, Session};
 use crate::web::{AppState, view};
 
@@ -64,10 +64,7 @@ pub async fn submit(
         errors.add("altcha", e.to_string());
     }
     let email = errors.check("email", Email::parse(&form.email));
-    let password = errors.check("password", Password::parse(&form.password, email.as_ref()));
-    if form.password != form.confirm_password {
-        errors.add("confirm_password", "The passwords do not match.");
-    }
+    let password = new_password(&mut errors, &form.password, &form.confirm_password, email.as_ref());
     if form.terms.is_none() {
         errors.add("terms", "Agree to the Terms & Conditions to create an account.");
     }
