@@ -123,7 +123,7 @@ pub async fn reset_link_owner(db: &Db, token: String) -> anyhow::Result<Option<C
 }
 
 fn end_sessions(conn: &mut DbConnection, customer_id: i64) -> QueryResult<usize> {
-    session::end_all_for(conn, SessionKind::Customer, customer_id, None)
+    session::end_all_for(conn, SessionKind::Customer, customer_id)
 }
 
 /// Sets a new password through a reset link: the link is used up, every

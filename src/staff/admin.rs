@@ -186,7 +186,7 @@ pub async fn accept_invitation(
 }
 
 fn end_sessions(conn: &mut DbConnection, staff_id: i64) -> QueryResult<usize> {
-    session::end_all_for(conn, SessionKind::Staff, staff_id, None)
+    session::end_all_for(conn, SessionKind::Staff, staff_id)
 }
 
 pub async fn change_roles(

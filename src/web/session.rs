@@ -262,21 +262,12 @@ pub fn delete_expired(conn: &mut DbConnection) -> QueryResult<usize> {
     Ok(deleted)
 }
 
-/// Ends every session of one subject, except `keep` (a session id hash).
-pub fn end_all_for(
-    conn: &mut DbConnection,
-    kind: SessionKind,
-    subject_id: i64,
-    keep: Option<&str>,
-) -> QueryResult<usize> {
-    let mut query = diesel::delete(sessions::table)
+/// Ends every session of one customer or staff member.
+pub fn end_all_for(conn: &mut DbConnection, kind: SessionKind, subject_id: i64) -> QueryResult<usize> {
+    diesel::delete(sessions::table)
         .filter(sessions::kind.eq(kind.as_str()))
-        .filter(sessions::subject_id.eq(subject_id))
-        .into_boxed();
-    if let Some(keep) = keep {
-        query = query.filter(sessions::id_hash.ne(keep.to_string()));
-    }
-    query.execute(conn)
+        .filter(sessions::subject_id.eq(subject_id).or(sessions::pending_subject_id.eq(subject_id)))
+        .execute(conn)
 }
 
 /// Middleware: loads the session before the handler and stores its changes
