@@ -30,6 +30,7 @@ macro_rules! permissions {
 permissions! {
     EnterConsole = ("console", "enter");
     ManageStaff = ("staff", "manage");
+    ReadOutbox = ("outbox", "read");
 }
 
 pub struct Authz {

@@ -163,6 +163,20 @@ impl Db {
 
 /// The current time as stored: UTC, truncated to microseconds so that both
 /// backends give back exactly what was written.
+/// A LIKE pattern (escape character `\\`) matching any text that contains
+/// `needle` literally.
+pub fn contains_pattern(needle: &str) -> String {
+    let mut pattern = String::from("%");
+    for c in needle.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            pattern.push('\\');
+        }
+        pattern.push(c);
+    }
+    pattern.push('%');
+    pattern
+}
+
 pub fn now() -> PrimitiveDateTime {
     to_stored(OffsetDateTime::now_utc())
 }

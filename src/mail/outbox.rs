@@ -2,6 +2,8 @@
 
 use diesel::prelude::*;
 
+use time::PrimitiveDateTime;
+
 use super::Email;
 use crate::db::schema::outbox;
 use crate::db::{self, DbConnection};
@@ -15,6 +17,12 @@ pub enum State {
 }
 
 impl State {
+    pub const ALL: [State; 4] = [State::Pending, State::Sending, State::Sent, State::Failed];
+
+    pub fn parse(text: &str) -> Option<State> {
+        State::ALL.into_iter().find(|s| s.as_str() == text)
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             State::Pending => "pending",
@@ -66,4 +74,39 @@ pub fn queued_since(
         .filter(outbox::created_at.gt(since))
         .count()
         .get_result(conn)
+}
+
+/// One outbox row as the console lists it: never the bodies, which may
+/// carry a one-time link.
+#[derive(Debug, Queryable, Selectable)]
+#[diesel(table_name = outbox)]
+pub struct Listed {
+    pub id: i64,
+    pub template: String,
+    pub recipient: String,
+    pub subject: String,
+    pub state: String,
+    pub attempts: i32,
+    pub next_attempt_at: PrimitiveDateTime,
+    pub last_error: Option<String>,
+    pub created_at: PrimitiveDateTime,
+    pub sent_at: Option<PrimitiveDateTime>,
+}
+
+/// The newest `limit` messages, optionally only those in `state` or to a
+/// recipient whose address contains `recipient`.
+pub fn recent(
+    conn: &mut DbConnection,
+    state: Option<State>,
+    recipient: Option<&str>,
+    limit: i64,
+) -> QueryResult<Vec<Listed>> {
+    let mut query = outbox::table.select(Listed::as_select()).order(outbox::id.desc()).limit(limit).into_boxed();
+    if let Some(state) = state {
+        query = query.filter(outbox::state.eq(state.as_str()));
+    }
+    if let Some(recipient) = recipient {
+        query = query.filter(outbox::recipient.like(db::contains_pattern(recipient)).escape('\\'));
+    }
+    query.load(conn)
 }

@@ -77,3 +77,9 @@ pub fn render_form<T: Serialize>(
     session.csrf_token();
     render(state, session, template, page)
 }
+
+/// A stored time as the console shows it, e.g. `03 Dec 2026 21:34 UTC`.
+pub fn timestamp(t: time::PrimitiveDateTime) -> String {
+    let format = time::macros::format_description!("[day] [month repr:short] [year] [hour]:[minute] UTC");
+    t.format(&format).unwrap_or_default()
+}

@@ -12,6 +12,7 @@ on_both_backends!(
     disabling_or_re_roling_a_member_takes_effect_on_their_next_request,
     an_admin_invites_a_member_who_sets_a_password_and_enrols,
     admins_cannot_lock_themselves_out,
+    the_outbox_lists_emails_and_texts_without_their_secrets,
 );
 
 async fn staff_enrol_a_second_factor_and_each_code_works_once(backend: Backend) {
@@ -105,6 +106,7 @@ async fn every_console_route_answers_every_role_as_the_policy_says(backend: Back
         ("POST", format!("/console/staff/{target}/reset-totp"), "staff", "manage"),
         ("POST", format!("/console/staff/{target}/enable"), "staff", "manage"),
         ("POST", format!("/console/staff/{target}/disable"), "staff", "manage"),
+        ("GET", "/console/outbox".into(), "outbox", "read"),
     ];
     let anonymous = app.visitor();
     for (method, path, _, _) in &routes {
@@ -268,4 +270,47 @@ fn a_malformed_policy_file_stops_start_up() {
     std::fs::remove_file(dir.path().join("model.conf")).unwrap();
     let output = crate::common::start_with_policies(dir.path());
     assert!(String::from_utf8_lossy(&output.stderr).contains("model.conf"), "a missing model is named");
+}
+
+/// The text of each row of the table with id `table`.
+fn table_rows(body: &str, table: &str) -> Vec<String> {
+    let html = scraper::Html::parse_document(body);
+    let rows = scraper::Selector::parse(&format!("#{table} tbody tr")).unwrap();
+    html.select(&rows).map(|row| row.text().collect::<Vec<_>>().join(" ")).collect()
+}
+
+async fn the_outbox_lists_emails_and_texts_without_their_secrets(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    app.visitor().onboard("ravi@example.com").await;
+    assert_eq!(app.visitor().sign_up("meera@example.com", PASSWORD).await.status, 303);
+    let code =
+        app.latest_sms().unwrap().split(|c: char| !c.is_ascii_digit()).find(|p| p.len() == 6).unwrap().to_string();
+
+    let agent = app.staff("agent@kycdesk.test", &["support_agent"]).await;
+    let outbox = agent.visitor.page("/console/outbox").await;
+    assert_eq!(outbox.status, 200);
+    let emails = table_rows(&outbox.body, "emails");
+    assert_eq!(emails.len(), 2, "{emails:?}");
+    assert!(emails[0].contains("meera@example.com") && emails[0].contains("Verify your email address"), "newest first");
+    assert!(emails[1].contains("ravi@example.com"));
+    assert!(!outbox.body.contains("token="), "email bodies, with their one-time links, stay out of the console");
+    let texts = table_rows(&outbox.body, "texts");
+    assert_eq!(texts.len(), 1, "{texts:?}");
+    assert!(texts[0].contains("+919876543210") && texts[0].contains(&code), "{texts:?}");
+
+    let meera = agent.visitor.page("/console/outbox?to=MEERA%40").await;
+    let emails = table_rows(&meera.body, "emails");
+    assert_eq!(emails.len(), 1, "{emails:?}");
+    assert!(emails[0].contains("meera@example.com"));
+    let wildcard = agent.visitor.page("/console/outbox?to=%25").await;
+    assert!(table_rows(&wildcard.body, "emails").is_empty(), "a % is a character, not a wildcard");
+    let failed = agent.visitor.page("/console/outbox?state=failed").await;
+    assert!(table_rows(&failed.body, "emails").is_empty());
+    assert!(failed.body.contains("No emails match."));
+
+    let link = r#"href="/console/outbox""#;
+    assert!(crate::common::unescape_html(&agent.visitor.page("/console").await.body).contains(link));
+    let reviewer = app.staff("reviewer@kycdesk.test", &["reviewer"]).await;
+    let overview = crate::common::unescape_html(&reviewer.visitor.page("/console").await.body);
+    assert!(!overview.contains(link), "no Outbox link without the role");
 }

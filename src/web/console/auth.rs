@@ -34,6 +34,7 @@ pub struct ConsoleNav {
 /// The console's sections and what each needs to appear in the navigation.
 const SECTIONS: &[(&str, &str, &str, &str)] = &[
     ("/console", "Overview", authz::EnterConsole::RESOURCE, authz::EnterConsole::ACTION),
+    ("/console/outbox", "Outbox", authz::ReadOutbox::RESOURCE, authz::ReadOutbox::ACTION),
     ("/console/staff", "Staff", authz::ManageStaff::RESOURCE, authz::ManageStaff::ACTION),
 ];
 

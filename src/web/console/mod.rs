@@ -3,6 +3,7 @@
 
 mod auth;
 mod login;
+mod outbox;
 mod overview;
 mod team;
 
@@ -21,6 +22,7 @@ pub fn routes() -> Router<AppState> {
         .route("/console/logout", post(login::logout))
         .route("/console/invite", get(login::invite_form).post(login::invite_submit))
         .route("/console", get(overview::show))
+        .route("/console/outbox", get(outbox::show))
         .route("/console/staff", get(team::list).post(team::add))
         .route("/console/staff/{id}/roles", post(team::change_roles))
         .route("/console/staff/{id}/disable", post(team::disable))

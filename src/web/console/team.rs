@@ -73,7 +73,6 @@ async fn page(
     errors: FieldErrors,
 ) -> AppResult<Response> {
     let members = state.db.run(|conn| staff::all_with_roles(conn).map_err(anyhow::Error::from)).await?;
-    let format = time::macros::format_description!("[day] [month repr:short] [year] [hour]:[minute] UTC");
     let view = TeamPage {
         members: members
             .into_iter()
@@ -82,7 +81,7 @@ async fn page(
                 is_me: m.id == me.member.id,
                 role_labels: roles.iter().map(|r| r.label()).collect(),
                 roles: role_choices(&roles),
-                last_login: m.last_login_at.and_then(|t| t.format(&format).ok()).unwrap_or_else(|| "never".into()),
+                last_login: m.last_login_at.map_or_else(|| "never".into(), view::timestamp),
                 totp: m.has_totp(),
                 active: m.is_active(),
                 name: m.name,
