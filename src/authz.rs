@@ -40,8 +40,8 @@ pub struct Authz {
 impl Authz {
     /// Loads the model and the role permissions.
     pub async fn load(dir: Option<&std::path::Path>) -> Result<Authz, PolicyError> {
-        let (model_file, model_text) = policy::read(dir, "model.conf", BUILT_IN_MODEL)?;
-        let (policy_file, policy_text) = policy::read(dir, "policy.csv", BUILT_IN_POLICY)?;
+        let (model_file, model_text) = policy::read(dir, policy::POLICIES, "model.conf", BUILT_IN_MODEL)?;
+        let (policy_file, policy_text) = policy::read(dir, policy::POLICIES, "policy.csv", BUILT_IN_POLICY)?;
         let model = DefaultModel::from_str(&model_text).await.map_err(|e| PolicyError {
             file: model_file,
             line: 0,

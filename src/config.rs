@@ -27,6 +27,11 @@ pub const SETTINGS: &[(&str, &str)] = &[
     ("KYCDESK_OUTBOX_POLL_MS", "how often the mail worker looks for due mail"),
     ("KYCDESK_OUTBOX_RETRY_BASE_MS", "first retry delay after a temporary failure"),
     ("KYCDESK_OUTBOX_LEASE_SECONDS", "how long a delivery attempt holds a message"),
+    ("KYCDESK_CAPTCHA_MAX_NUMBER", "upper bound of the captcha's proof-of-work search"),
+    ("KYCDESK_POLICY_DIR", "directory of the role, entity-type and password policies"),
+    ("KYCDESK_JOBS_DIR", "directory of the job schedules"),
+    ("KYCDESK_KYC_QUOTA_MB", "total size of KYC documents per account"),
+    ("KYCDESK_TRUST_FORWARDED_FOR", "take the client address from X-Forwarded-For"),
 ];
 
 const PREFIX: &str = "KYCDESK_";
@@ -151,6 +156,9 @@ pub struct Config {
     /// Where the operator's policy files are; `None` uses `./policies` when
     /// it exists and the copies built into the binary otherwise.
     pub policy_dir: Option<PathBuf>,
+    /// Where the job schedules are; `None` uses `./jobs` when it exists and
+    /// the copy built into the binary otherwise.
+    pub jobs_dir: Option<PathBuf>,
     pub kyc_quota_bytes: u64,
     /// Take the client's address from the last `X-Forwarded-For` entry (set
     /// by our own reverse proxy) instead of the connection's peer.
@@ -192,6 +200,9 @@ impl Sources {
     }
 
     fn get(&self, setting: &str) -> Option<String> {
+        // A setting read here but missing from SETTINGS would be refused in
+        // kycdesk.toml and warned about as unknown in the environment.
+        debug_assert!(SETTINGS.iter().any(|(name, _)| *name == setting), "{setting} is missing from SETTINGS");
         self.env.get(setting).or_else(|| self.file.get(setting)).map(|v| v.trim().to_string()).filter(|v| !v.is_empty())
     }
 
@@ -325,6 +336,7 @@ impl Config {
             },
             captcha_max_number: parse_number(sources, "KYCDESK_CAPTCHA_MAX_NUMBER", 50_000, 10)?,
             policy_dir: sources.get("KYCDESK_POLICY_DIR").map(PathBuf::from),
+            jobs_dir: sources.get("KYCDESK_JOBS_DIR").map(PathBuf::from),
             kyc_quota_bytes: parse_number(sources, "KYCDESK_KYC_QUOTA_MB", 100, 1)? * 1024 * 1024,
             trust_forwarded_for: match sources.get("KYCDESK_TRUST_FORWARDED_FOR").as_deref() {
                 None | Some("false") => false,
@@ -419,6 +431,14 @@ mod tests {
         assert_eq!(config.base_url.as_str(), "http://127.0.0.1:8080/");
         assert!(matches!(config.mail_transport, MailTransport::Files(_)));
         assert_eq!(config.log_format, LogFormat::Human);
+    }
+
+    #[test]
+    fn every_setting_can_come_from_the_file() {
+        let config =
+            load(&[], Some("policy_dir = \"/etc/kycdesk/policies\"\ntrust_forwarded_for = \"true\"\n")).unwrap();
+        assert_eq!(config.policy_dir.as_deref(), Some(std::path::Path::new("/etc/kycdesk/policies")));
+        assert!(config.trust_forwarded_for);
     }
 
     #[test]

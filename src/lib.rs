@@ -8,6 +8,7 @@ pub mod captcha;
 pub mod config;
 pub mod db;
 pub mod domain;
+pub mod jobs;
 pub mod kyc;
 pub mod lockout;
 pub mod mail;
@@ -20,11 +21,11 @@ pub mod web;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::time::Duration;
 
 use anyhow::Context;
 use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
+use tokio_cron_scheduler::JobScheduler;
 
 use crate::config::Config;
 use crate::db::Db;
@@ -32,30 +33,32 @@ use crate::mail::{Mailer, Transport};
 use crate::templates::Templates;
 use crate::web::AppState;
 
-/// How often expired sessions and spent captchas are swept.
-const SWEEP_EVERY: Duration = Duration::from_secs(600);
-/// How old a document file without a row must be before it counts as left
-/// behind by a crash rather than an upload still finishing.
-const ORPHAN_GRACE: Duration = Duration::from_secs(3600);
-
-/// A ready application: migrated database, state, router and background
-/// workers. Dropping it stops the workers.
+/// A ready application: migrated database, state, router, the mail worker
+/// and the job scheduler. Dropping it stops both.
 pub struct App {
     pub state: AppState,
-    workers: Vec<JoinHandle<()>>,
+    mail_worker: JoinHandle<()>,
+    scheduler: JobScheduler,
 }
 
 impl Drop for App {
     fn drop(&mut self) {
-        for worker in &self.workers {
-            worker.abort();
+        self.mail_worker.abort();
+        let mut scheduler = self.scheduler.clone();
+        if let Ok(runtime) = tokio::runtime::Handle::try_current() {
+            runtime.spawn(async move {
+                if let Err(e) = scheduler.shutdown().await {
+                    tracing::warn!(error = %e, "stopping the job scheduler failed");
+                }
+            });
         }
     }
 }
 
 impl App {
-    /// Prepares the data directory and database, and starts the mail
-    /// delivery worker and the session sweeper.
+    /// Prepares the data directory and database, checks the policy and
+    /// schedule files, and starts the mail delivery worker and the job
+    /// scheduler.
     pub async fn build(config: Config) -> anyhow::Result<App> {
         std::fs::create_dir_all(&config.data_dir)
             .with_context(|| format!("cannot create the data directory {}", config.data_dir.display()))?;
@@ -66,9 +69,9 @@ impl App {
         let sms =
             sms::FileSms::new(config.data_dir.join("outbox").join("sms")).context("cannot create the SMS outbox")?;
         let entity_types = kyc::EntityTypes::load(config.policy_dir.as_deref())?;
-        let documents = kyc::storage::DocumentStore::local(&config.data_dir.join("documents"))
-            .context("cannot open the document store")?;
+        let documents = open_document_store(&config)?;
         let authz = authz::Authz::load(config.policy_dir.as_deref()).await?;
+        let schedule = jobs::Schedule::load(config.jobs_dir.as_deref())?;
         let captcha = captcha::Altcha::new(config.secret_key.clone(), config.captcha_max_number);
         let state = AppState {
             config: Arc::new(config),
@@ -83,16 +86,14 @@ impl App {
             documents,
             authz: Arc::new(authz),
         };
-        let workers = vec![
-            tokio::spawn(mail::delivery::run(
-                state.db.clone(),
-                transport,
-                state.config.mail_from.clone(),
-                state.config.outbox.clone(),
-            )),
-            tokio::spawn(sweep_expired(state.db.clone(), state.documents.clone())),
-        ];
-        Ok(App { state, workers })
+        let mail_worker = tokio::spawn(mail::delivery::run(
+            state.db.clone(),
+            transport,
+            state.config.mail_from.clone(),
+            state.config.outbox.clone(),
+        ));
+        let scheduler = jobs::start(&schedule, state.job_context()).await.context("cannot start the job scheduler")?;
+        Ok(App { state, mail_worker, scheduler })
     }
 
     pub fn router(&self) -> axum::Router {
@@ -105,6 +106,11 @@ impl App {
         axum::serve(listener, service).with_graceful_shutdown(shutdown_signal()).await?;
         Ok(())
     }
+}
+
+/// The KYC document store under the data directory.
+pub fn open_document_store(config: &Config) -> anyhow::Result<kyc::storage::DocumentStore> {
+    kyc::storage::DocumentStore::local(&config.data_dir.join("documents")).context("cannot open the document store")
 }
 
 /// Opens the pool and applies pending migrations.
@@ -123,29 +129,6 @@ pub async fn open_database(config: &Config) -> anyhow::Result<Db> {
         tracing::info!(migration = %name, "applied migration");
     }
     Ok(db)
-}
-
-/// Removes what has outlived its use: expired sessions, spent captchas, and
-/// document files a crash left without a row.
-async fn sweep_expired(db: Db, documents: kyc::storage::DocumentStore) {
-    loop {
-        let swept = db
-            .run(|conn| -> anyhow::Result<(usize, usize)> {
-                Ok((web::session::delete_expired(conn)?, captcha::delete_expired(conn)?))
-            })
-            .await;
-        match swept {
-            Ok((0, 0)) => {}
-            Ok((sessions, captchas)) => tracing::info!(sessions, captchas, "swept expired rows"),
-            Err(e) => tracing::error!(error = ?e, "sweeping expired rows failed"),
-        }
-        match kyc::submissions::sweep_orphan_files(&db, &documents, ORPHAN_GRACE).await {
-            Ok(0) => {}
-            Ok(files) => tracing::warn!(files, "removed document files that no row names"),
-            Err(e) => tracing::error!(error = ?e, "sweeping orphaned document files failed"),
-        }
-        tokio::time::sleep(SWEEP_EVERY).await;
-    }
 }
 
 async fn shutdown_signal() {

@@ -6,9 +6,10 @@ use kycdesk::accounts::hashing::PasswordHasher;
 use kycdesk::audit::verify::Outcome;
 use kycdesk::config::{Config, LogFormat, Sources};
 use kycdesk::domain::{Email, Password, PersonName};
+use kycdesk::jobs::{self, JobName, Ran, Trigger};
 use kycdesk::staff::Role;
 use kycdesk::staff::admin::{self, NewStaff};
-use kycdesk::{App, open_database};
+use kycdesk::{App, open_database, open_document_store};
 
 /// Customer onboarding, KYC review and billing details, with a staff console.
 #[derive(Parser)]
@@ -34,6 +35,19 @@ enum Command {
         #[command(subcommand)]
         command: StaffCommand,
     },
+    /// Background jobs.
+    Jobs {
+        #[command(subcommand)]
+        command: JobsCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum JobsCommand {
+    /// List the jobs and their schedules.
+    List,
+    /// Run a job now, whatever its schedule; exit 1 if it fails.
+    Run { name: String },
 }
 
 #[derive(Subcommand)]
@@ -112,6 +126,7 @@ async fn run(command: Command, config: Config) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Staff { command } => staff_command(command, config).await,
+        Command::Jobs { command } => jobs_command(command, config).await,
         Command::Audit { command: AuditCommand::Verify } => {
             let db = open_database(&config).await?;
             let outcome = db.run(|conn| kycdesk::audit::verify::verify(conn).map_err(anyhow::Error::from)).await?;
@@ -160,6 +175,33 @@ async fn staff_command(command: StaffCommand, config: Config) -> anyhow::Result<
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+async fn jobs_command(command: JobsCommand, config: Config) -> anyhow::Result<ExitCode> {
+    match command {
+        JobsCommand::List => {
+            let schedule = jobs::Schedule::load(config.jobs_dir.as_deref())?;
+            for job in JobName::ALL {
+                match schedule.entries.iter().find(|e| e.job == job) {
+                    Some(entry) => println!("{}\t{} (UTC)", job.as_str(), entry.schedule),
+                    None => println!("{}\tnot scheduled", job.as_str()),
+                }
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        JobsCommand::Run { name } => {
+            let known = || JobName::ALL.iter().map(|j| j.as_str()).collect::<Vec<_>>().join(", ");
+            let job =
+                JobName::parse(&name).ok_or_else(|| anyhow::anyhow!("unknown job `{name}` (known: {})", known()))?;
+            let context =
+                jobs::JobContext { db: open_database(&config).await?, documents: open_document_store(&config)? };
+            match jobs::run(&context, job, Trigger::Manual).await? {
+                Ran::Finished { run_id, summary } => println!("{name} finished (run {run_id}): {summary}"),
+                Ran::SlotTaken => anyhow::bail!("another run of {name} holds the same slot"),
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+    }
 }
 
 fn init_logging(format: LogFormat) {

@@ -40,5 +40,5 @@ fn load(env: &mut Environment<'static>) {
 
 #[cfg(not(debug_assertions))]
 fn load(env: &mut Environment<'static>) {
-    minijinja_embed::load_templates!(env);
+    minijinja_embed::load_templates!(*env);
 }

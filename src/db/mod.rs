@@ -161,8 +161,6 @@ impl Db {
     }
 }
 
-/// The current time as stored: UTC, truncated to microseconds so that both
-/// backends give back exactly what was written.
 /// A LIKE pattern (escape character `\\`) matching any text that contains
 /// `needle` literally.
 pub fn contains_pattern(needle: &str) -> String {
@@ -177,6 +175,8 @@ pub fn contains_pattern(needle: &str) -> String {
     pattern
 }
 
+/// The current time as stored: UTC, truncated to microseconds so that both
+/// backends give back exactly what was written.
 pub fn now() -> PrimitiveDateTime {
     to_stored(OffsetDateTime::now_utc())
 }

@@ -247,6 +247,20 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    job_runs (id) {
+        id -> BigInt,
+        job -> Text,
+        slot -> Text,
+        triggered_by -> Text,
+        state -> Text,
+        summary -> Nullable<Text>,
+        error -> Nullable<Text>,
+        started_at -> Timestamp,
+        finished_at -> Nullable<Timestamp>,
+    }
+}
+
 diesel::joinable!(email_tokens -> customers (customer_id));
 diesel::joinable!(phone_otps -> customers (customer_id));
 diesel::joinable!(kyc_submissions -> customers (customer_id));

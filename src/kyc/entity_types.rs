@@ -235,7 +235,7 @@ impl EntityTypes {
 
     /// Reads `entity_types.toml` (see [`policy::read`] for where from).
     pub fn load(dir: Option<&std::path::Path>) -> Result<EntityTypes, PolicyError> {
-        let (file, text) = policy::read(dir, "entity_types.toml", BUILT_IN)?;
+        let (file, text) = policy::read(dir, policy::POLICIES, "entity_types.toml", BUILT_IN)?;
         EntityTypes::parse(&file, &text)
     }
 }

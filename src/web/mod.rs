@@ -71,6 +71,12 @@ pub struct AppState {
     pub authz: Arc<Authz>,
 }
 
+impl AppState {
+    pub fn job_context(&self) -> crate::jobs::JobContext {
+        crate::jobs::JobContext { db: self.db.clone(), documents: self.documents.clone() }
+    }
+}
+
 pub fn router(state: AppState) -> Router {
     // The body limit sits outside the session and CSRF layers, so an
     // oversized request is refused before anything reads it.

@@ -262,13 +262,13 @@ fn a_malformed_policy_file_stops_start_up() {
         std::fs::copy(format!("{}/policies/{file}", env!("CARGO_MANIFEST_DIR")), dir.path().join(file)).unwrap();
     }
     std::fs::write(dir.path().join("policy.csv"), "p, admin, staff, manage\np, wizard, staff, manage\n").unwrap();
-    let output = crate::common::start_with_policies(dir.path());
+    let output = crate::common::start_with("KYCDESK_POLICY_DIR", dir.path());
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert_eq!(output.status.code(), Some(1), "{stderr}");
     assert!(stderr.contains("policy.csv:2") && stderr.contains("unknown role `wizard`"), "{stderr}");
 
     std::fs::remove_file(dir.path().join("model.conf")).unwrap();
-    let output = crate::common::start_with_policies(dir.path());
+    let output = crate::common::start_with("KYCDESK_POLICY_DIR", dir.path());
     assert!(String::from_utf8_lossy(&output.stderr).contains("model.conf"), "a missing model is named");
 }
 

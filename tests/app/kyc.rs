@@ -162,7 +162,7 @@ fn a_broken_entity_types_file_stops_start_up_naming_the_line() {
         "[[entity_type]]\nkey = \"x\"\nlabel = \"X\"\naccount_types = [\"individual\"]\npan_letters = [\"P\"]\napprovals = 1\n\n  [[entity_type.group]]\n  key = \"identity\"\n  label = \"One of\"\n\n  [[entity_type.document]]\n  key = \"pan\"\n  label = \"PAN\"\n  required = true\n",
     )
     .unwrap();
-    let output = crate::common::start_with_policies(dir.path());
+    let output = crate::common::start_with("KYCDESK_POLICY_DIR", dir.path());
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert_eq!(output.status.code(), Some(1), "{stderr}");
     assert!(

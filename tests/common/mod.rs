@@ -215,6 +215,16 @@ impl TestApp {
     }
 
     /// The settings a `kycdesk` subprocess needs to reach this app's data.
+    /// A second instance of the app on this one's database and data
+    /// directory, as a scaled-out deployment runs it.
+    pub async fn another_instance(&self, settings: &[(&str, &str)]) -> App {
+        let mut env = test_settings(&self.database_url, &self.data_dir.path().to_path_buf());
+        env.extend(settings.iter().map(|(k, v)| (k.to_string(), v.to_string())));
+        App::build(Config::load(&Sources::new(env, None).expect("settings")).expect("config"))
+            .await
+            .expect("app builds")
+    }
+
     pub fn cli_env(&self) -> Vec<(String, String)> {
         test_settings(&self.database_url, &self.data_dir.path().to_path_buf()).into_iter().collect()
     }
@@ -243,14 +253,14 @@ fn test_settings(database_url: &str, data_dir: &PathBuf) -> BTreeMap<String, Str
     ])
 }
 
-/// Starts the real binary with the policy files in `dir`, for start-up
-/// errors: it must stop on its own.
-pub fn start_with_policies(dir: &std::path::Path) -> std::process::Output {
+/// Starts the real binary with `setting` (a directory of operator files)
+/// pointing at `dir`, for start-up errors: it must stop on its own.
+pub fn start_with(setting: &str, dir: &std::path::Path) -> std::process::Output {
     let data = tempfile::tempdir().unwrap();
     std::process::Command::new(env!("CARGO_BIN_EXE_kycdesk"))
         .env_clear()
         .env("KYCDESK_DATA_DIR", data.path())
-        .env("KYCDESK_POLICY_DIR", dir)
+        .env(setting, dir)
         .env("KYCDESK_BIND", "127.0.0.1:0")
         .output()
         .expect("kycdesk runs")

@@ -1,0 +1,77 @@
+//! Background jobs: run by hand from the command line, and on a schedule by
+//! several instances at once, each slot by one of them.
+
+use std::time::Duration;
+
+use crate::common::{Backend, TestApp, eventually};
+use crate::on_both_backends;
+
+on_both_backends!(
+    a_job_run_by_hand_does_its_work_and_is_recorded,
+    scheduled_runs_happen_once_per_slot_across_instances,
+);
+
+/// An idle customer session that has outlived its absolute timeout.
+const EXPIRED_SESSION: &str = "INSERT INTO sessions (id_hash, kind, csrf_token, created_at, last_seen_at, expires_at) \
+     VALUES ('expired', 'customer', 'token', '2020-01-01 00:00:00', '2020-01-01 00:00:00', '2020-01-01 00:00:00')";
+
+async fn a_job_run_by_hand_does_its_work_and_is_recorded(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    app.sql(EXPIRED_SESSION).await;
+
+    let output = app.run_cli(&["jobs", "run", "cleanup"]);
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(output.status.success(), "{stdout} {}", String::from_utf8_lossy(&output.stderr));
+    assert!(stdout.contains("cleanup finished") && stdout.contains(r#""expired_sessions":1"#), "{stdout}");
+    assert_eq!(app.count("sessions WHERE id_hash = 'expired'").await, 0);
+    assert_eq!(
+        app.count("job_runs WHERE job = 'cleanup' AND triggered_by = 'manual' AND state = 'succeeded'").await,
+        1
+    );
+    assert!(app.audit_actions().await.iter().any(|a| a == "job.succeeded"));
+
+    let unknown = app.run_cli(&["jobs", "run", "backup"]);
+    assert!(!unknown.status.success());
+    assert!(String::from_utf8_lossy(&unknown.stderr).contains("unknown job `backup` (known: cleanup)"));
+    let list = app.run_cli(&["jobs", "list"]);
+    assert!(String::from_utf8_lossy(&list.stdout).contains("cleanup\t0 */10 * * * * (UTC)"));
+}
+
+async fn scheduled_runs_happen_once_per_slot_across_instances(backend: Backend) {
+    let jobs = tempfile::tempdir().unwrap();
+    std::fs::write(jobs.path().join("schedules.toml"), "[[job]]\nname = \"cleanup\"\nschedule = \"* * * * * *\"\n")
+        .unwrap();
+    let every_second = [("KYCDESK_JOBS_DIR", jobs.path().to_str().unwrap())];
+    let app = TestApp::spawn_with(backend, &every_second).await;
+    let started = std::time::Instant::now();
+    let second = app.another_instance(&every_second).await;
+    app.sql(EXPIRED_SESSION).await;
+
+    eventually(Duration::from_secs(15), "six scheduled runs", || async {
+        (app.count("job_runs WHERE triggered_by = 'schedule' AND state = 'succeeded'").await >= 6).then_some(())
+    })
+    .await;
+    drop(second);
+    let seconds = started.elapsed().as_secs() as i64;
+    assert_eq!(app.count("sessions WHERE id_hash = 'expired'").await, 0, "the scheduled cleanup ran");
+    assert_eq!(app.count("job_runs WHERE state <> 'succeeded' AND finished_at IS NOT NULL").await, 0);
+    // Both instances fire every second; the slot claim lets one of them run
+    // each second, so there are hardly more runs than seconds passed (one
+    // more for a second that began before the clock started).
+    let runs = app.count("job_runs WHERE triggered_by = 'schedule'").await;
+    assert!(runs <= seconds + 2, "{runs} runs in {seconds} s");
+}
+
+#[test]
+fn a_malformed_schedule_stops_start_up_naming_the_line() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("schedules.toml"),
+        "[[job]]\nname = \"cleanup\"\nschedule = \"every ten minutes\"\n",
+    )
+    .unwrap();
+    let output = crate::common::start_with("KYCDESK_JOBS_DIR", dir.path());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!output.status.success());
+    assert!(stderr.contains("schedules.toml:3") && stderr.contains("every ten minutes"), "{stderr}");
+}
