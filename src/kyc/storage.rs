@@ -2,7 +2,9 @@
 //! and an S3-compatible bucket with the same code later. Keys are random;
 //! a client's filename never becomes a path.
 
+use std::path::PathBuf;
 use std::sync::Arc;
+use std::time::SystemTime;
 
 use bytes::Bytes;
 use futures_util::StreamExt;
@@ -17,6 +19,11 @@ const PART_SIZE: usize = 512 * 1024;
 #[derive(Clone)]
 pub struct DocumentStore {
     store: Arc<dyn ObjectStore>,
+    /// The directory of the local store. A process that dies mid-upload
+    /// leaves its staging file (`<key>#<n>`) there, which listing does not
+    /// show; an S3 bucket's lifecycle rule does the same job for
+    /// abandoned multipart uploads.
+    local_dir: Option<PathBuf>,
 }
 
 /// A file being written; it becomes visible under its key only on `finish`.
@@ -45,7 +52,7 @@ impl DocumentStore {
     pub fn local(dir: &std::path::Path) -> anyhow::Result<DocumentStore> {
         std::fs::create_dir_all(dir)?;
         let store = LocalFileSystem::new_with_prefix(dir)?.with_automatic_cleanup(true);
-        Ok(DocumentStore { store: Arc::new(store) })
+        Ok(DocumentStore { store: Arc::new(store), local_dir: Some(dir.to_path_buf()) })
     }
 
     pub async fn begin(&self) -> object_store::Result<Writing> {
@@ -73,5 +80,21 @@ impl DocumentStore {
             }
         }
         Ok(keys)
+    }
+
+    /// Removes staging files of uploads abandoned before `before` (by a
+    /// crash; a failed upload removes its own). Returns how many went.
+    pub async fn remove_abandoned_uploads(&self, before: SystemTime) -> std::io::Result<usize> {
+        let Some(dir) = &self.local_dir else { return Ok(0) };
+        let mut removed = 0;
+        let mut entries = tokio::fs::read_dir(dir).await?;
+        while let Some(entry) = entries.next_entry().await? {
+            let staging = entry.file_name().to_string_lossy().contains('#');
+            if staging && entry.metadata().await?.modified()? < before {
+                tokio::fs::remove_file(entry.path()).await?;
+                removed += 1;
+            }
+        }
+        Ok(removed)
     }
 }

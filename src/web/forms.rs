@@ -2,7 +2,7 @@
 
 use std::collections::BTreeMap;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::domain::{Email, Invalid, Password};
 
@@ -45,6 +45,38 @@ pub fn new_password(
         errors.add("confirm_password", "The passwords do not match.");
     }
     password
+}
+
+/// A login form's email, or the errors to show: the email must parse and a
+/// password must be typed (it is checked against the account later).
+pub fn login_email(email: &str, password: &str) -> Result<Email, FieldErrors> {
+    let mut errors = FieldErrors::default();
+    let email = errors.check("email", Email::parse(email));
+    if password.is_empty() {
+        errors.add("password", "Enter your password.");
+    }
+    email.filter(|_| errors.is_empty()).ok_or(errors)
+}
+
+/// A form that sets a password through a one-time link (a reset or an
+/// invitation): the link's token and the new password typed twice.
+#[derive(Debug, Default, Deserialize)]
+pub struct LinkPasswordForm {
+    #[serde(default)]
+    pub token: String,
+    #[serde(default)]
+    pub password: String,
+    #[serde(default)]
+    pub confirm_password: String,
+}
+
+impl LinkPasswordForm {
+    /// The new password for the account of `email`, or the errors to show.
+    pub fn new_password(&self, email: Option<&Email>) -> Result<Password, FieldErrors> {
+        let mut errors = FieldErrors::default();
+        let password = new_password(&mut errors, &self.password, &self.confirm_password, email);
+        password.filter(|_| errors.is_empty()).ok_or(errors)
+    }
 }
 
 /// Whether `next` is a path on this site (not `//host` or `/\host`), safe to

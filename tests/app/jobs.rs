@@ -18,16 +18,39 @@ const EXPIRED_SESSION: &str = "INSERT INTO sessions (id_hash, kind, csrf_token, 
 async fn a_job_run_by_hand_does_its_work_and_is_recorded(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     app.sql(EXPIRED_SESSION).await;
+    app.sql(
+        "INSERT INTO job_runs (job, slot, triggered_by, state, started_at, finished_at) \
+         VALUES ('cleanup', '2020-01-01T00:00:00Z', 'schedule', 'succeeded', '2020-01-01 00:00:00', '2020-01-01 00:00:01')",
+    )
+    .await;
+
+    // Files a crash left in the document store: one with no row, one an
+    // unfinished upload's staging file; and a fresh file whose upload may
+    // still be finishing.
+    let documents = app.data_dir.path().join("documents");
+    let two_hours_ago = std::time::SystemTime::now() - Duration::from_secs(7200);
+    for name in ["0123456789abcdef0123456789abcdef", "fedcba9876543210fedcba9876543210#7"] {
+        let file = std::fs::File::create(documents.join(name)).unwrap();
+        file.set_modified(two_hours_ago).unwrap();
+    }
+    std::fs::write(documents.join("00000000000000000000000000000000"), b"%PDF-1.7").unwrap();
 
     let output = app.run_cli(&["jobs", "run", "cleanup"]);
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert!(output.status.success(), "{stdout} {}", String::from_utf8_lossy(&output.stderr));
     assert!(stdout.contains("cleanup finished") && stdout.contains(r#""expired_sessions":1"#), "{stdout}");
+    assert!(stdout.contains(r#""old_job_runs":1"#), "{stdout}");
+    assert!(stdout.contains(r#""orphan_files":1"#) && stdout.contains(r#""abandoned_uploads":1"#), "{stdout}");
+    let mut left: Vec<String> =
+        std::fs::read_dir(&documents).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+    left.sort();
+    assert_eq!(left, ["00000000000000000000000000000000"], "only the fresh file stays");
     assert_eq!(app.count("sessions WHERE id_hash = 'expired'").await, 0);
     assert_eq!(
         app.count("job_runs WHERE job = 'cleanup' AND triggered_by = 'manual' AND state = 'succeeded'").await,
         1
     );
+    assert_eq!(app.count("job_runs").await, 1, "the run from 2020 is forgotten");
     assert!(app.audit_actions().await.iter().any(|a| a == "job.succeeded"));
 
     let unknown = app.run_cli(&["jobs", "run", "backup"]);

@@ -12,7 +12,7 @@ use crate::domain::{Email, Password};
 use crate::staff::{self, admin, login};
 use crate::web::client::Client;
 use crate::web::error::{AppError, AppResult};
-use crate::web::forms::{FieldErrors, new_password};
+use crate::web::forms::{FieldErrors, LinkPasswordForm, login_email};
 use crate::web::session::{FlashLevel, Session};
 use crate::web::{AppState, view};
 
@@ -56,13 +56,9 @@ pub async fn submit(
     Client(origin): Client,
     Form(form): Form<LoginForm>,
 ) -> AppResult<Response> {
-    let mut errors = FieldErrors::default();
-    let email = errors.check("email", Email::parse(&form.email));
-    if form.password.is_empty() {
-        errors.add("password", "Enter your password.");
-    }
-    let Some(email) = email.filter(|_| errors.is_empty()) else {
-        return login_page(&state, &session, &form.email, false, errors);
+    let email = match login_email(&form.email, &form.password) {
+        Ok(email) => email,
+        Err(errors) => return login_page(&state, &session, &form.email, false, errors),
     };
     match login::check_password(&state.db, &state.hasher, email, Password::typed(&form.password), origin).await? {
         Some(member) => {
@@ -200,16 +196,6 @@ pub struct TokenQuery {
     token: String,
 }
 
-#[derive(Debug, Default, Deserialize)]
-pub struct InviteForm {
-    #[serde(default)]
-    token: String,
-    #[serde(default)]
-    password: String,
-    #[serde(default)]
-    confirm_password: String,
-}
-
 #[derive(Serialize)]
 struct InvitePage<'a> {
     token: &'a str,
@@ -247,16 +233,14 @@ pub async fn invite_submit(
     State(state): State<AppState>,
     session: Session,
     Client(origin): Client,
-    Form(form): Form<InviteForm>,
+    Form(form): Form<LinkPasswordForm>,
 ) -> AppResult<Response> {
     let Some(member) = admin::invitation_owner(&state.db, form.token.clone()).await? else {
         return invite_page(&state, &session, &form.token, None, FieldErrors::default());
     };
-    let mut errors = FieldErrors::default();
-    let email = Email::parse(&member.email).ok();
-    let password = new_password(&mut errors, &form.password, &form.confirm_password, email.as_ref());
-    let Some(password) = password.filter(|_| errors.is_empty()) else {
-        return invite_page(&state, &session, &form.token, Some(&member.name), errors);
+    let password = match form.new_password(Email::parse(&member.email).ok().as_ref()) {
+        Ok(password) => password,
+        Err(errors) => return invite_page(&state, &session, &form.token, Some(&member.name), errors),
     };
     let hash = state.hasher.hash(&password).await?;
     if !admin::accept_invitation(&state.db, form.token.clone(), member.id, hash, origin).await? {

@@ -7,10 +7,10 @@ use axum::response::{IntoResponse, Redirect, Response};
 use serde::{Deserialize, Serialize};
 
 use crate::accounts::login::{self, LoginOutcome};
-use crate::domain::{Email, Password};
+use crate::domain::Password;
 use crate::web::client::Client;
 use crate::web::error::AppResult;
-use crate::web::forms::{FieldErrors, is_local_path};
+use crate::web::forms::{FieldErrors, is_local_path, login_email};
 use crate::web::session::{FlashLevel, Session};
 use crate::web::{AppState, view};
 
@@ -71,11 +71,6 @@ pub async fn submit(
     Client(origin): Client,
     Form(form): Form<LoginForm>,
 ) -> AppResult<Response> {
-    let mut errors = FieldErrors::default();
-    let email = errors.check("email", Email::parse(&form.email));
-    if form.password.is_empty() {
-        errors.add("password", "Enter your password.");
-    }
     let blank = |errors, refused, unverified_email| LoginPage {
         email: &form.email,
         next: &form.next,
@@ -83,8 +78,9 @@ pub async fn submit(
         refused,
         unverified_email,
     };
-    let Some(email) = email.filter(|_| errors.is_empty()) else {
-        return page(&state, &session, blank(errors, false, None));
+    let email = match login_email(&form.email, &form.password) {
+        Ok(email) => email,
+        Err(errors) => return page(&state, &session, blank(errors, false, None)),
     };
     match login::log_in(&state.db, &state.hasher, email, Password::typed(&form.password), origin).await? {
         LoginOutcome::SignedIn(customer) => {

@@ -13,7 +13,7 @@ use crate::captcha::Widget;
 use crate::domain::Email;
 use crate::web::client::Client;
 use crate::web::error::AppResult;
-use crate::web::forms::{FieldErrors, new_password};
+use crate::web::forms::{FieldErrors, LinkPasswordForm};
 use crate::web::session::{FlashLevel, Session};
 use crate::web::{AppState, view};
 
@@ -167,16 +167,6 @@ pub async fn forgot_submit(
     link_submit(&state, &session, origin, form, Purpose::ResetPassword).await
 }
 
-#[derive(Debug, Default, Deserialize)]
-pub struct ResetForm {
-    #[serde(default)]
-    token: String,
-    #[serde(default)]
-    password: String,
-    #[serde(default)]
-    confirm_password: String,
-}
-
 #[derive(Serialize)]
 struct ResetPage<'a> {
     token: &'a str,
@@ -204,16 +194,14 @@ pub async fn reset_submit(
     State(state): State<AppState>,
     session: Session,
     Client(origin): Client,
-    Form(form): Form<ResetForm>,
+    Form(form): Form<LinkPasswordForm>,
 ) -> AppResult<Response> {
     let Some(customer) = recovery::reset_link_owner(&state.db, form.token.clone()).await? else {
         return link_invalid(&state, &session, "reset");
     };
-    let mut errors = FieldErrors::default();
-    let email = Email::parse(&customer.email).ok();
-    let password = new_password(&mut errors, &form.password, &form.confirm_password, email.as_ref());
-    let Some(password) = password.filter(|_| errors.is_empty()) else {
-        return reset_page(&state, &session, &form.token, errors);
+    let password = match form.new_password(Email::parse(&customer.email).ok().as_ref()) {
+        Ok(password) => password,
+        Err(errors) => return reset_page(&state, &session, &form.token, errors),
     };
     let changed = recovery::reset_password(
         &state.db,
