@@ -31,6 +31,7 @@ permissions! {
     EnterConsole = ("console", "enter");
     ManageStaff = ("staff", "manage");
     ReadOutbox = ("outbox", "read");
+    RunJobs = ("jobs", "run");
 }
 
 pub struct Authz {

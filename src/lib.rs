@@ -85,6 +85,7 @@ impl App {
             entity_types: Arc::new(entity_types),
             documents,
             authz: Arc::new(authz),
+            schedule: Arc::new(schedule),
         };
         let mail_worker = tokio::spawn(mail::delivery::run(
             state.db.clone(),
@@ -92,7 +93,8 @@ impl App {
             state.config.mail_from.clone(),
             state.config.outbox.clone(),
         ));
-        let scheduler = jobs::start(&schedule, state.job_context()).await.context("cannot start the job scheduler")?;
+        let scheduler =
+            jobs::start(&state.schedule, state.job_context()).await.context("cannot start the job scheduler")?;
         Ok(App { state, mail_worker, scheduler })
     }
 

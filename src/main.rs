@@ -195,7 +195,7 @@ async fn jobs_command(command: JobsCommand, config: Config) -> anyhow::Result<Ex
                 JobName::parse(&name).ok_or_else(|| anyhow::anyhow!("unknown job `{name}` (known: {})", known()))?;
             let context =
                 jobs::JobContext { db: open_database(&config).await?, documents: open_document_store(&config)? };
-            match jobs::run(&context, job, Trigger::Manual).await? {
+            match jobs::run(&context, job, Trigger::CommandLine).await? {
                 Ran::Finished { run_id, summary } => println!("{name} finished (run {run_id}): {summary}"),
                 Ran::SlotTaken => anyhow::bail!("another run of {name} holds the same slot"),
             }

@@ -253,6 +253,7 @@ diesel::table! {
         job -> Text,
         slot -> Text,
         triggered_by -> Text,
+        requested_by -> Nullable<BigInt>,
         state -> Text,
         summary -> Nullable<Text>,
         error -> Nullable<Text>,

@@ -11,7 +11,7 @@ use tokio_cron_scheduler::{Job, JobScheduler};
 
 use crate::audit::{self, Actor, Event, Origin};
 use crate::db::schema::job_runs;
-use crate::db::{self, Db};
+use crate::db::{self, Db, DbConnection};
 use crate::kyc::storage::DocumentStore;
 
 pub use schedule::Schedule;
@@ -48,7 +48,42 @@ pub enum Trigger {
     /// The schedule fired for this slot (a scheduled time, RFC 3339).
     Schedule(String),
     /// Someone ran `kycdesk jobs run`.
-    Manual,
+    CommandLine,
+    /// A staff member pressed "Run now" in the console.
+    Console { staff_id: i64 },
+}
+
+impl Trigger {
+    /// The run's slot (a scheduled time, or a fresh one for a run on
+    /// request), how it was triggered, and by which staff member.
+    fn describe(&self) -> (String, &'static str, Option<i64>) {
+        let fresh = || format!("requested-{}", hex::encode(rand::random::<[u8; 8]>()));
+        match self {
+            Trigger::Schedule(slot) => (slot.clone(), "schedule", None),
+            Trigger::CommandLine => (fresh(), "command_line", None),
+            Trigger::Console { staff_id } => (fresh(), "console", Some(*staff_id)),
+        }
+    }
+}
+
+/// One run as the console lists it.
+#[derive(Debug, Queryable, Selectable)]
+#[diesel(table_name = job_runs)]
+pub struct JobRun {
+    pub id: i64,
+    pub job: String,
+    pub triggered_by: String,
+    pub requested_by: Option<i64>,
+    pub state: String,
+    pub summary: Option<String>,
+    pub error: Option<String>,
+    pub started_at: time::PrimitiveDateTime,
+    pub finished_at: Option<time::PrimitiveDateTime>,
+}
+
+/// The newest `limit` runs of every job.
+pub fn recent_runs(conn: &mut DbConnection, limit: i64) -> QueryResult<Vec<JobRun>> {
+    job_runs::table.select(JobRun::as_select()).order(job_runs::id.desc()).limit(limit).load(conn)
 }
 
 /// What asking for a run came to.
@@ -65,10 +100,7 @@ pub enum Ran {
 /// `job_runs` and the audit log together. A failed run is recorded and
 /// returned as the error.
 pub async fn run(ctx: &JobContext, job: JobName, trigger: Trigger) -> anyhow::Result<Ran> {
-    let (slot, triggered_by) = match &trigger {
-        Trigger::Schedule(slot) => (slot.clone(), "schedule"),
-        Trigger::Manual => (format!("manual-{}", hex::encode(rand::random::<[u8; 8]>())), "manual"),
-    };
+    let (slot, triggered_by, requested_by) = trigger.describe();
     let claim = ctx
         .db
         .write(move |conn| {
@@ -77,6 +109,7 @@ pub async fn run(ctx: &JobContext, job: JobName, trigger: Trigger) -> anyhow::Re
                     job_runs::job.eq(job.as_str()),
                     job_runs::slot.eq(&slot),
                     job_runs::triggered_by.eq(triggered_by),
+                    job_runs::requested_by.eq(requested_by),
                     job_runs::state.eq("running"),
                     job_runs::started_at.eq(db::now()),
                 ))
@@ -119,7 +152,13 @@ pub async fn run(ctx: &JobContext, job: JobName, trigger: Trigger) -> anyhow::Re
                 conn,
                 Event::new(Actor::Job(job.as_str()), &format!("job.{state}"), &Origin::default())
                     .subject("job_run", run_id)
-                    .details(json!({ "job": job.as_str(), "trigger": triggered_by, "summary": recorded_summary, "error": error })),
+                    .details(json!({
+                        "job": job.as_str(),
+                        "trigger": triggered_by,
+                        "requested_by": requested_by,
+                        "summary": recorded_summary,
+                        "error": error,
+                    })),
             )?;
             Ok(())
         })

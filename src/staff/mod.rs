@@ -87,6 +87,11 @@ pub fn find(conn: &mut DbConnection, id: i64) -> QueryResult<Option<StaffMember>
     staff::table.find(id).select(StaffMember::as_select()).first(conn).optional()
 }
 
+/// The names of the staff members with these ids.
+pub fn names(conn: &mut DbConnection, ids: Vec<i64>) -> QueryResult<std::collections::HashMap<i64, String>> {
+    Ok(staff::table.filter(staff::id.eq_any(ids)).select((staff::id, staff::name)).load(conn)?.into_iter().collect())
+}
+
 pub fn find_by_email(conn: &mut DbConnection, email: &Email) -> QueryResult<Option<StaffMember>> {
     staff::table.filter(staff::email.eq(email.as_str())).select(StaffMember::as_select()).first(conn).optional()
 }

@@ -69,6 +69,7 @@ pub struct AppState {
     pub entity_types: Arc<EntityTypes>,
     pub documents: DocumentStore,
     pub authz: Arc<Authz>,
+    pub schedule: Arc<crate::jobs::Schedule>,
 }
 
 impl AppState {

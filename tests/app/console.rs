@@ -3,7 +3,7 @@
 use std::collections::{HashMap, HashSet};
 
 use crate::common::journeys::PASSWORD;
-use crate::common::{Backend, TestApp};
+use crate::common::{Backend, TestApp, table_rows};
 use crate::on_both_backends;
 
 on_both_backends!(
@@ -107,6 +107,8 @@ async fn every_console_route_answers_every_role_as_the_policy_says(backend: Back
         ("POST", format!("/console/staff/{target}/enable"), "staff", "manage"),
         ("POST", format!("/console/staff/{target}/disable"), "staff", "manage"),
         ("GET", "/console/outbox".into(), "outbox", "read"),
+        ("GET", "/console/jobs".into(), "jobs", "run"),
+        ("POST", "/console/jobs/cleanup/run".into(), "jobs", "run"),
     ];
     let anonymous = app.visitor();
     for (method, path, _, _) in &routes {
@@ -270,13 +272,6 @@ fn a_malformed_policy_file_stops_start_up() {
     std::fs::remove_file(dir.path().join("model.conf")).unwrap();
     let output = crate::common::start_with("KYCDESK_POLICY_DIR", dir.path());
     assert!(String::from_utf8_lossy(&output.stderr).contains("model.conf"), "a missing model is named");
-}
-
-/// The text of each row of the table with id `table`.
-fn table_rows(body: &str, table: &str) -> Vec<String> {
-    let html = scraper::Html::parse_document(body);
-    let rows = scraper::Selector::parse(&format!("#{table} tbody tr")).unwrap();
-    html.select(&rows).map(|row| row.text().collect::<Vec<_>>().join(" ")).collect()
 }
 
 async fn the_outbox_lists_emails_and_texts_without_their_secrets(backend: Backend) {

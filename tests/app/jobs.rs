@@ -3,12 +3,13 @@
 
 use std::time::Duration;
 
-use crate::common::{Backend, TestApp, eventually};
+use crate::common::{Backend, TestApp, eventually, table_rows};
 use crate::on_both_backends;
 
 on_both_backends!(
     a_job_run_by_hand_does_its_work_and_is_recorded,
     scheduled_runs_happen_once_per_slot_across_instances,
+    an_admin_sees_the_runs_and_runs_a_job_from_the_console,
 );
 
 /// An idle customer session that has outlived its absolute timeout.
@@ -47,7 +48,7 @@ async fn a_job_run_by_hand_does_its_work_and_is_recorded(backend: Backend) {
     assert_eq!(left, ["00000000000000000000000000000000"], "only the fresh file stays");
     assert_eq!(app.count("sessions WHERE id_hash = 'expired'").await, 0);
     assert_eq!(
-        app.count("job_runs WHERE job = 'cleanup' AND triggered_by = 'manual' AND state = 'succeeded'").await,
+        app.count("job_runs WHERE job = 'cleanup' AND triggered_by = 'command_line' AND state = 'succeeded'").await,
         1
     );
     assert_eq!(app.count("job_runs").await, 1, "the run from 2020 is forgotten");
@@ -83,6 +84,33 @@ async fn scheduled_runs_happen_once_per_slot_across_instances(backend: Backend) 
     // more for a second that began before the clock started).
     let runs = app.count("job_runs WHERE triggered_by = 'schedule'").await;
     assert!(runs <= seconds + 2, "{runs} runs in {seconds} s");
+}
+
+async fn an_admin_sees_the_runs_and_runs_a_job_from_the_console(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    assert!(app.run_cli(&["jobs", "run", "cleanup"]).status.success());
+    let admin = app.staff("root@kycdesk.test", &["admin"]).await;
+
+    let page = admin.visitor.page("/console/jobs").await;
+    assert_eq!(page.status, 200);
+    let jobs = table_rows(&page.body, "jobs");
+    assert!(jobs.len() == 1 && jobs[0].contains("cleanup") && jobs[0].contains("0 */10 * * * *"), "{jobs:?}");
+    let runs = table_rows(&page.body, "runs");
+    assert!(runs.len() == 1 && runs[0].contains("Command line") && runs[0].contains("Succeeded"), "{runs:?}");
+
+    let ran = admin.visitor.submit(&page.form(Some("Run now"))).await;
+    assert_eq!(ran.location(), Some("/console/jobs"));
+    eventually(Duration::from_secs(10), "the console's run", || async {
+        (app.count("job_runs WHERE triggered_by = 'console' AND state = 'succeeded'").await == 1).then_some(())
+    })
+    .await;
+    let page = admin.visitor.page("/console/jobs").await;
+    let runs = table_rows(&page.body, "runs");
+    assert!(runs[0].contains("Console (Test Staff)") && runs[0].contains("expired_sessions"), "{runs:?}");
+    assert!(app.audit_actions().await.iter().any(|a| a == "job.run_requested"));
+    let csrf = admin.csrf().await;
+    let unknown = admin.visitor.client.post(app.url("/console/jobs/backup/run")).form(&[("csrf_token", csrf)]).send();
+    assert_eq!(unknown.await.unwrap().status(), 404);
 }
 
 #[test]

@@ -310,6 +310,13 @@ impl Page {
     }
 }
 
+/// The text of each row of the table with id `table`.
+pub fn table_rows(body: &str, table: &str) -> Vec<String> {
+    let html = scraper::Html::parse_document(body);
+    let rows = scraper::Selector::parse(&format!("#{table} tbody tr")).unwrap();
+    html.select(&rows).map(|row| row.text().collect::<Vec<_>>().join(" ")).collect()
+}
+
 /// Undoes the HTML escaping templates apply to text and attributes.
 pub fn unescape_html(text: &str) -> String {
     text.replace("&#x2f;", "/")

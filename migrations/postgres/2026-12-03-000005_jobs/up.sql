@@ -5,6 +5,7 @@ CREATE TABLE job_runs (
     job TEXT NOT NULL,
     slot TEXT NOT NULL,
     triggered_by TEXT NOT NULL,
+    requested_by BIGINT REFERENCES staff (id),
     state TEXT NOT NULL,
     summary TEXT,
     error TEXT,

@@ -2,6 +2,7 @@
 //! none can be added without naming what it needs.
 
 mod auth;
+mod jobs;
 mod login;
 mod outbox;
 mod overview;
@@ -23,6 +24,8 @@ pub fn routes() -> Router<AppState> {
         .route("/console/invite", get(login::invite_form).post(login::invite_submit))
         .route("/console", get(overview::show))
         .route("/console/outbox", get(outbox::show))
+        .route("/console/jobs", get(jobs::show))
+        .route("/console/jobs/{name}/run", post(jobs::run_now))
         .route("/console/staff", get(team::list).post(team::add))
         .route("/console/staff/{id}/roles", post(team::change_roles))
         .route("/console/staff/{id}/disable", post(team::disable))
