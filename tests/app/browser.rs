@@ -134,3 +134,39 @@ async fn a_person_onboards_submits_kyc_and_billing_in_a_real_browser_and_a_cross
 
     browser.client.clone().close().await.unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_staff_member_enrols_an_authenticator_and_works_the_console_in_a_real_browser() {
+    let Some(browser) = Browser::start().await else { return };
+    let app = TestApp::spawn(Backend::Sqlite).await;
+    app.add_staff("ops@kycdesk.test", &["admin", "support_agent"]);
+
+    browser.goto(&app.url("/console/login")).await;
+    browser.fill("Email", "ops@kycdesk.test").await;
+    browser.fill("Password", PASSWORD).await;
+    browser.press("Continue").await;
+    browser.wait_for_path("/console/enroll").await;
+    let uri = browser.client.find(fantoccini::Locator::Id("otpauth")).await.unwrap().text().await.unwrap();
+    let totp = totp_rs::Totp::from_url(uri.trim()).expect("the page shows an otpauth URI");
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs();
+    browser.fill("Authentication code", &totp.generate(now).to_string()).await;
+    browser.press("Confirm").await;
+    browser.client.find(fantoccini::Locator::LinkText("Continue to the console")).await.unwrap().click().await.unwrap();
+    browser.wait_for_path("/console").await;
+
+    browser.client.find(fantoccini::Locator::LinkText("Jobs")).await.unwrap().click().await.unwrap();
+    browser.wait_for_path("/console/jobs").await;
+    browser.press("Run now").await;
+    browser.wait_for_path("/console/jobs").await;
+    assert!(browser.text().await.contains("cleanup started"), "the flash confirms the run");
+    crate::common::eventually(std::time::Duration::from_secs(10), "the run from the browser", || async {
+        (app.count("job_runs WHERE triggered_by = 'console' AND state = 'succeeded'").await == 1).then_some(())
+    })
+    .await;
+
+    browser.client.find(fantoccini::Locator::LinkText("Outbox")).await.unwrap().click().await.unwrap();
+    browser.wait_for_path("/console/outbox").await;
+    assert!(browser.text().await.contains("Text messages"));
+    browser.press("Log out").await;
+    browser.wait_for_path("/console/login").await;
+}
