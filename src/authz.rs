@@ -29,6 +29,12 @@ macro_rules! permissions {
 
 permissions! {
     EnterConsole = ("console", "enter");
+    ReadKyc = ("kyc", "read");
+    ClaimKyc = ("kyc", "claim");
+    DecideKyc = ("kyc", "decide");
+    SecondApproval = ("kyc", "second_approval");
+    ReassignKyc = ("kyc", "reassign");
+    ViewDocuments = ("documents", "view");
     ManageStaff = ("staff", "manage");
     ReadOutbox = ("outbox", "read");
     RunJobs = ("jobs", "run");

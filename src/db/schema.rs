@@ -143,6 +143,18 @@ diesel::table! {
         decided_at -> Nullable<Timestamp>,
         decision_reason -> Nullable<Text>,
         rejection_final -> Bool,
+        claimed_by -> Nullable<BigInt>,
+        claimed_at -> Nullable<Timestamp>,
+        review_round -> Integer,
+    }
+}
+
+diesel::table! {
+    kyc_approvals (submission_id, review_round, staff_id) {
+        submission_id -> BigInt,
+        review_round -> Integer,
+        staff_id -> BigInt,
+        approved_at -> Timestamp,
     }
 }
 
@@ -273,6 +285,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     phone_otps,
     support_requests,
     kyc_submissions,
+    kyc_approvals,
     kyc_documents,
     kyc_change_requests,
     kyc_events,

@@ -2,6 +2,7 @@
 //! submission a reviewer decides.
 
 pub mod entity_types;
+pub mod review;
 pub mod storage;
 pub mod submissions;
 pub mod upload;
@@ -94,6 +95,18 @@ impl KycStatus {
             KycStatus::ChangesRequested => "changes_requested",
             KycStatus::Approved => "approved",
             KycStatus::Rejected => "rejected",
+        }
+    }
+
+    /// How the console names the status.
+    pub fn label(self) -> &'static str {
+        match self {
+            KycStatus::Draft => "Draft",
+            KycStatus::Submitted => "Submitted",
+            KycStatus::InReview => "In review",
+            KycStatus::ChangesRequested => "Changes requested",
+            KycStatus::Approved => "Approved",
+            KycStatus::Rejected => "Rejected",
         }
     }
 

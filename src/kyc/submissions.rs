@@ -28,6 +28,9 @@ pub struct Submission {
     pub decided_at: Option<PrimitiveDateTime>,
     pub decision_reason: Option<String>,
     pub rejection_final: bool,
+    pub claimed_by: Option<i64>,
+    pub claimed_at: Option<PrimitiveDateTime>,
+    pub review_round: i32,
 }
 
 impl Submission {
@@ -122,13 +125,28 @@ pub fn open_change_requests(conn: &mut DbConnection, submission_id: i64) -> Quer
         .load(conn)
 }
 
-fn record_event(conn: &mut DbConnection, submission_id: i64, status: KycStatus, customer_id: i64) -> QueryResult<()> {
+/// Adds a step to the submission's history: its new status, who moved it
+/// there and, for staff decisions, a note.
+pub(super) fn record_event(
+    conn: &mut DbConnection,
+    submission_id: i64,
+    status: KycStatus,
+    actor: Actor,
+    note: Option<&str>,
+) -> QueryResult<()> {
+    let (actor_kind, actor_id) = match actor {
+        Actor::Customer(id) => ("customer", Some(id)),
+        Actor::Staff(id) => ("staff", Some(id)),
+        Actor::Job(_) => ("job", None),
+        Actor::Anonymous | Actor::System => ("system", None),
+    };
     diesel::insert_into(kyc_events::table)
         .values((
             kyc_events::submission_id.eq(submission_id),
             kyc_events::status.eq(status.as_str()),
-            kyc_events::actor_kind.eq("customer"),
-            kyc_events::actor_id.eq(customer_id),
+            kyc_events::actor_kind.eq(actor_kind),
+            kyc_events::actor_id.eq(actor_id),
+            kyc_events::note.eq(note),
             kyc_events::occurred_at.eq(db::now()),
         ))
         .execute(conn)?;
@@ -188,7 +206,7 @@ pub async fn choose_entity_type(
                     ))
                     .returning(kyc_submissions::id)
                     .get_result(conn)?;
-                record_event(conn, id, KycStatus::Draft, customer_id)?;
+                record_event(conn, id, KycStatus::Draft, Actor::Customer(customer_id), None)?;
                 audit::record(
                     conn,
                     event(customer_id, "kyc.started", &origin, id).details(json!({ "entity_type": chosen.key })),
@@ -358,7 +376,11 @@ pub async fn submit(db: &Db, types: &EntityTypes, customer_id: i64, origin: Orig
         }
         let now = db::now();
         diesel::update(kyc_submissions::table.find(submission.id))
-            .set((kyc_submissions::status.eq(KycStatus::Submitted.as_str()), kyc_submissions::submitted_at.eq(now)))
+            .set((
+                kyc_submissions::status.eq(KycStatus::Submitted.as_str()),
+                kyc_submissions::submitted_at.eq(now),
+                kyc_submissions::review_round.eq(kyc_submissions::review_round + 1),
+            ))
             .execute(conn)?;
         diesel::update(
             kyc_change_requests::table
@@ -367,7 +389,7 @@ pub async fn submit(db: &Db, types: &EntityTypes, customer_id: i64, origin: Orig
         )
         .set(kyc_change_requests::resolved_at.eq(now))
         .execute(conn)?;
-        record_event(conn, submission.id, KycStatus::Submitted, customer_id)?;
+        record_event(conn, submission.id, KycStatus::Submitted, Actor::Customer(customer_id), None)?;
         let action = if status == KycStatus::ChangesRequested { "kyc.resubmitted" } else { "kyc.submitted" };
         audit::record(
             conn,

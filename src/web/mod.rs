@@ -4,6 +4,7 @@ pub mod client;
 pub mod console;
 pub mod csrf;
 pub mod customer;
+mod documents;
 pub mod error;
 pub mod forms;
 pub mod metrics;

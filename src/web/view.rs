@@ -83,3 +83,18 @@ pub fn timestamp(t: time::PrimitiveDateTime) -> String {
     let format = time::macros::format_description!("[day] [month repr:short] [year] [hour]:[minute] UTC");
     t.format(&format).unwrap_or_default()
 }
+
+/// A stored date as pages show it, e.g. `03 Dec 2026`.
+pub fn date(t: time::PrimitiveDateTime) -> String {
+    let format = time::macros::format_description!("[day] [month repr:short] [year]");
+    t.format(&format).unwrap_or_default()
+}
+
+/// A file size for people: `512 bytes`, `14 KB`, `2.5 MB`.
+pub fn human_size(bytes: i64) -> String {
+    match bytes {
+        b if b >= 1024 * 1024 => format!("{:.1} MB", b as f64 / (1024.0 * 1024.0)),
+        b if b >= 1024 => format!("{} KB", b / 1024),
+        b => format!("{b} bytes"),
+    }
+}

@@ -2,7 +2,7 @@
 
 use std::collections::{HashMap, HashSet};
 
-use crate::common::journeys::PASSWORD;
+use crate::common::journeys::{PASSWORD, files};
 use crate::common::{Backend, TestApp, table_rows};
 use crate::on_both_backends;
 
@@ -96,6 +96,14 @@ async fn every_console_route_answers_every_role_as_the_policy_says(backend: Back
     let app = TestApp::spawn(backend).await;
     app.add_staff("target@kycdesk.test", &["support_agent"]);
     let target: i64 = 1;
+    // A submitted KYC, so review routes answer about a real case.
+    let customer = app.visitor();
+    customer.onboard("customer@example.com").await;
+    customer.choose_entity_type("individual").await;
+    customer.upload("pan_card", files::pdf(), "pan.pdf", "application/pdf").await;
+    customer.upload("aadhaar", files::pdf(), "aadhaar.pdf", "application/pdf").await;
+    assert_eq!(customer.submit_kyc().await.location(), Some("/settings/kyc"));
+    let (case, document) = (1, 1);
     let policy = granted();
     // (method, path, resource, action)
     let routes: Vec<(&str, String, &str, &str)> = vec![
@@ -106,6 +114,14 @@ async fn every_console_route_answers_every_role_as_the_policy_says(backend: Back
         ("POST", format!("/console/staff/{target}/reset-totp"), "staff", "manage"),
         ("POST", format!("/console/staff/{target}/enable"), "staff", "manage"),
         ("POST", format!("/console/staff/{target}/disable"), "staff", "manage"),
+        ("GET", "/console/kyc".into(), "kyc", "read"),
+        ("GET", format!("/console/kyc/{case}"), "kyc", "read"),
+        ("POST", format!("/console/kyc/{case}/claim"), "kyc", "claim"),
+        ("GET", format!("/console/kyc/{case}/documents/{document}"), "documents", "view"),
+        ("POST", format!("/console/kyc/{case}/request-changes"), "kyc", "decide"),
+        ("POST", format!("/console/kyc/{case}/reject"), "kyc", "decide"),
+        ("POST", format!("/console/kyc/{case}/approve"), "kyc", "decide"),
+        ("POST", format!("/console/kyc/{case}/release"), "kyc", "claim"),
         ("GET", "/console/outbox".into(), "outbox", "read"),
         ("GET", "/console/jobs".into(), "jobs", "run"),
         ("POST", "/console/jobs/cleanup/run".into(), "jobs", "run"),

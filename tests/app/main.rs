@@ -14,4 +14,5 @@ mod kyc;
 mod onboarding;
 mod ops;
 mod outbox;
+mod review;
 mod sessions;

@@ -10,7 +10,7 @@ use serde_json::json;
 
 use crate::audit::{self, Actor, Event};
 use crate::authz::{self, Permission};
-use crate::staff::{self, StaffMember};
+use crate::staff::{self, Role, StaffMember};
 use crate::web::AppState;
 use crate::web::client::Client;
 use crate::web::error::AppError;
@@ -19,9 +19,18 @@ use crate::web::session::Session;
 /// A signed-in, active staff member allowed `P`.
 pub struct Staff<P: Permission> {
     pub member: StaffMember,
+    pub roles: Vec<Role>,
     pub session: Session,
     pub nav: Vec<ConsoleNav>,
     _permission: PhantomData<P>,
+}
+
+impl<P: Permission> Staff<P> {
+    /// Whether the member may also do `Q`, for what a page offers beyond the
+    /// route's own permission.
+    pub fn may<Q: Permission>(&self, state: &AppState) -> bool {
+        state.authz.allows(&self.roles, Q::RESOURCE, Q::ACTION)
+    }
 }
 
 /// A console section the member may open.
@@ -34,6 +43,7 @@ pub struct ConsoleNav {
 /// The console's sections and what each needs to appear in the navigation.
 const SECTIONS: &[(&str, &str, &str, &str)] = &[
     ("/console", "Overview", authz::EnterConsole::RESOURCE, authz::EnterConsole::ACTION),
+    ("/console/kyc", "KYC review", authz::ReadKyc::RESOURCE, authz::ReadKyc::ACTION),
     ("/console/outbox", "Outbox", authz::ReadOutbox::RESOURCE, authz::ReadOutbox::ACTION),
     ("/console/jobs", "Jobs", authz::RunJobs::RESOURCE, authz::RunJobs::ACTION),
     ("/console/staff", "Staff", authz::ManageStaff::RESOURCE, authz::ManageStaff::ACTION),
@@ -79,6 +89,6 @@ impl<P: Permission> FromRequestParts<AppState> for Staff<P> {
             .filter(|(_, _, resource, action)| state.authz.allows(&roles, resource, action))
             .map(|(href, label, _, _)| ConsoleNav { href, label })
             .collect();
-        Ok(Staff { member, session, nav, _permission: PhantomData })
+        Ok(Staff { member, roles, session, nav, _permission: PhantomData })
     }
 }

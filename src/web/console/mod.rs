@@ -6,6 +6,7 @@ mod jobs;
 mod login;
 mod outbox;
 mod overview;
+mod review;
 mod team;
 
 use axum::Router;
@@ -23,6 +24,14 @@ pub fn routes() -> Router<AppState> {
         .route("/console/logout", post(login::logout))
         .route("/console/invite", get(login::invite_form).post(login::invite_submit))
         .route("/console", get(overview::show))
+        .route("/console/kyc", get(review::queue))
+        .route("/console/kyc/{id}", get(review::show))
+        .route("/console/kyc/{id}/claim", post(review::claim))
+        .route("/console/kyc/{id}/release", post(review::release))
+        .route("/console/kyc/{id}/approve", post(review::approve))
+        .route("/console/kyc/{id}/reject", post(review::reject))
+        .route("/console/kyc/{id}/request-changes", post(review::request_changes))
+        .route("/console/kyc/{id}/documents/{doc}", get(review::document))
         .route("/console/outbox", get(outbox::show))
         .route("/console/jobs", get(jobs::show))
         .route("/console/jobs/{name}/run", post(jobs::run_now))

@@ -1,10 +1,8 @@
 //! `/settings/kyc`: choose the entity type, upload its documents, submit.
 
 use axum::Form;
-use axum::body::Body;
 use axum::extract::{Multipart, Path, State};
 use axum::http::StatusCode;
-use axum::http::header::{CONTENT_DISPOSITION, CONTENT_TYPE};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::{Deserialize, Serialize};
 
@@ -19,7 +17,7 @@ use crate::web::client::Client;
 use crate::web::error::{AppError, AppResult};
 use crate::web::forms::FieldErrors;
 use crate::web::session::{FlashLevel, Session};
-use crate::web::{AppState, view};
+use crate::web::{AppState, documents, view};
 
 #[derive(Serialize)]
 struct Choice {
@@ -71,30 +69,17 @@ struct KycPage {
     errors: FieldErrors,
 }
 
-fn date(t: time::PrimitiveDateTime) -> String {
-    let format = time::macros::format_description!("[day] [month repr:short] [year]");
-    t.format(&format).unwrap_or_default()
-}
-
-fn human_size(bytes: i64) -> String {
-    match bytes {
-        b if b >= 1024 * 1024 => format!("{:.1} MB", b as f64 / (1024.0 * 1024.0)),
-        b if b >= 1024 => format!("{} KB", b / 1024),
-        b => format!("{b} bytes"),
-    }
-}
-
 fn status_label(submission: Option<&Submission>) -> (&'static str, String) {
     let Some(s) = submission else { return ("none", "Not submitted".into()) };
     let status = s.status();
     let label = match status {
         KycStatus::Draft => "Not submitted".to_string(),
         KycStatus::Submitted => {
-            format!("Submitted on {}: waiting for review", s.submitted_at.map(date).unwrap_or_default())
+            format!("Submitted on {}: waiting for review", s.submitted_at.map(view::date).unwrap_or_default())
         }
         KycStatus::InReview => "In review".to_string(),
         KycStatus::ChangesRequested => "Changes requested".to_string(),
-        KycStatus::Approved => format!("Approved on {}", s.decided_at.map(date).unwrap_or_default()),
+        KycStatus::Approved => format!("Approved on {}", s.decided_at.map(view::date).unwrap_or_default()),
         KycStatus::Rejected => "Rejected".to_string(),
     };
     (status.as_str(), label)
@@ -111,9 +96,9 @@ fn sections(
         let uploaded = documents.iter().rev().find(|d| d.doc_key == spec.key).map(|d| UploadedView {
             id: d.id,
             name: d.original_name.clone(),
-            size: human_size(d.size_bytes),
+            size: view::human_size(d.size_bytes),
             kind: FileKind::from_mime(&d.content_type).map_or("", FileKind::label),
-            uploaded_at: date(d.uploaded_at),
+            uploaded_at: view::date(d.uploaded_at),
         });
         let change_reason = requests.iter().find(|r| r.doc_key == spec.key).map(|r| r.reason.clone());
         let can_change =
@@ -399,18 +384,7 @@ pub async fn document(
 ) -> AppResult<Response> {
     let document =
         submissions::own_document(&state.db, me.customer.id, document_id).await?.ok_or(AppError::NotFound)?;
-    let kind = FileKind::from_mime(&document.content_type).ok_or(AppError::NotFound)?;
-    let stream = state.documents.read(&document.storage_key).await.map_err(|e| AppError::Internal(e.into()))?;
-    // The stored name is never put in a header: the download is named by
-    // the document's key and its detected type.
-    let extension = match kind {
-        FileKind::Pdf => "pdf",
-        FileKind::Jpeg => "jpg",
-        FileKind::Png => "png",
-    };
-    let disposition = format!("inline; filename=\"{}.{extension}\"", document.doc_key);
-    Ok(([(CONTENT_TYPE, kind.mime().to_string()), (CONTENT_DISPOSITION, disposition)], Body::from_stream(stream))
-        .into_response())
+    documents::serve(&state, &document).await
 }
 
 #[cfg(test)]
