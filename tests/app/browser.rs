@@ -8,7 +8,7 @@ use axum::response::Html;
 use axum::routing::get;
 
 use crate::common::browser::Browser;
-use crate::common::journeys::PASSWORD;
+use crate::common::journeys::{PASSWORD, files};
 use crate::common::{Backend, TestApp};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -136,10 +136,16 @@ async fn a_person_onboards_submits_kyc_and_billing_in_a_real_browser_and_a_cross
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_staff_member_enrols_an_authenticator_and_works_the_console_in_a_real_browser() {
+async fn a_staff_member_enrols_an_authenticator_reviews_kyc_and_works_the_console_in_a_real_browser() {
     let Some(browser) = Browser::start().await else { return };
     let app = TestApp::spawn(Backend::Sqlite).await;
-    app.add_staff("ops@kycdesk.test", &["admin", "support_agent"]);
+    app.add_staff("ops@kycdesk.test", &["admin", "reviewer"]);
+    let customer = app.visitor();
+    customer.onboard("priya@example.com").await;
+    customer.choose_entity_type("individual").await;
+    customer.upload("pan_card", files::pdf(), "pan.pdf", "application/pdf").await;
+    customer.upload("passport", files::png(), "passport.png", "image/png").await;
+    assert_eq!(customer.submit_kyc().await.location(), Some("/settings/kyc"));
 
     browser.goto(&app.url("/console/login")).await;
     browser.fill("Email", "ops@kycdesk.test").await;
@@ -151,14 +157,33 @@ async fn a_staff_member_enrols_an_authenticator_and_works_the_console_in_a_real_
     let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs();
     browser.fill("Authentication code", &totp.generate(now).to_string()).await;
     browser.press("Confirm").await;
-    browser.client.find(fantoccini::Locator::LinkText("Continue to the console")).await.unwrap().click().await.unwrap();
+    let next = fantoccini::Locator::LinkText("Continue to the console");
+    let next = browser.client.wait().at_most(std::time::Duration::from_secs(20)).for_element(next).await.unwrap();
+    assert!(browser.text().await.contains("Save your recovery codes"));
+    next.click().await.unwrap();
     browser.wait_for_path("/console").await;
+
+    browser.client.find(fantoccini::Locator::LinkText("KYC review")).await.unwrap().click().await.unwrap();
+    browser.wait_for_path("/console/kyc").await;
+    browser.client.find(fantoccini::Locator::LinkText("Asha Rao")).await.unwrap().click().await.unwrap();
+    browser.wait_for_path("/console/kyc/1").await;
+    browser.press("Claim").await;
+    browser.wait_for_text("You are reviewing this submission").await;
+    crate::common::eventually(std::time::Duration::from_secs(10), "the passport image to load inline", || async {
+        let script =
+            "const img = document.querySelector('img.document-image'); return img.complete && img.naturalWidth;";
+        let width = browser.client.execute(script, vec![]).await.unwrap();
+        (width == serde_json::json!(2)).then_some(())
+    })
+    .await;
+    browser.press("Approve").await;
+    browser.wait_for_text("Approved. The customer has been emailed").await;
+    assert!(!customer.page("/dashboard").await.body.contains("Complete KYC to unlock"));
 
     browser.client.find(fantoccini::Locator::LinkText("Jobs")).await.unwrap().click().await.unwrap();
     browser.wait_for_path("/console/jobs").await;
     browser.press("Run now").await;
-    browser.wait_for_path("/console/jobs").await;
-    assert!(browser.text().await.contains("cleanup started"), "the flash confirms the run");
+    browser.wait_for_text("cleanup started").await;
     crate::common::eventually(std::time::Duration::from_secs(10), "the run from the browser", || async {
         (app.count("job_runs WHERE triggered_by = 'console' AND state = 'succeeded'").await == 1).then_some(())
     })

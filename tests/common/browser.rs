@@ -128,6 +128,17 @@ impl Browser {
         .await;
     }
 
+    /// Waits until the page shows `text`; a page still loading counts as
+    /// not yet. After a form posts back to its own path, this is what tells
+    /// the new page from the old.
+    pub async fn wait_for_text(&self, text: &str) {
+        super::eventually(Duration::from_secs(20), &format!("the page to show `{text}`"), || async {
+            let body = self.client.find(Locator::Css("body")).await.ok()?;
+            body.text().await.ok().filter(|t| t.contains(text)).map(|_| ())
+        })
+        .await;
+    }
+
     pub async fn text(&self) -> String {
         self.client.find(Locator::Css("body")).await.expect("body").text().await.expect("text")
     }

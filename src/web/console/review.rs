@@ -370,9 +370,12 @@ async fn case_page<P: Permission>(
             .iter()
             .map(|r| Choice { value: r.as_str().into(), label: r.label().into() })
             .collect(),
-        requestable: entity_type
-            .map(|t| t.documents.iter().map(|d| Choice { value: d.key.clone(), label: d.label.clone() }).collect())
-            .unwrap_or_default(),
+        requestable: case
+            .documents
+            .iter()
+            .filter(|d| d.removed_at.is_none())
+            .map(|d| Choice { value: d.doc_key.clone(), label: label_of(&d.doc_key) })
+            .collect(),
         typed,
         errors,
     };
