@@ -35,6 +35,9 @@ permissions! {
     SecondApproval = ("kyc", "second_approval");
     ReassignKyc = ("kyc", "reassign");
     ViewDocuments = ("documents", "view");
+    ReadAudit = ("audit", "read");
+    ExportAudit = ("audit", "export");
+    VerifyAudit = ("audit", "verify");
     ManageStaff = ("staff", "manage");
     ReadOutbox = ("outbox", "read");
     RunJobs = ("jobs", "run");

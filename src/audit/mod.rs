@@ -3,6 +3,7 @@
 //! DELETE on the table.
 
 mod chain;
+pub mod query;
 pub mod verify;
 
 use diesel::prelude::*;

@@ -14,6 +14,21 @@ pub enum Outcome {
     Broken { seq: i64, reason: String },
 }
 
+impl Outcome {
+    pub fn is_intact(&self) -> bool {
+        matches!(self, Outcome::Intact { .. })
+    }
+}
+
+impl std::fmt::Display for Outcome {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Outcome::Intact { rows } => write!(f, "Audit log intact: {rows} rows verified"),
+            Outcome::Broken { seq, reason } => write!(f, "Audit log broken at row {seq}: {reason}"),
+        }
+    }
+}
+
 pub fn verify(conn: &mut DbConnection) -> QueryResult<Outcome> {
     let mut expected_seq = 1i64;
     let mut prev_hash = GENESIS_HASH.to_string();

@@ -161,6 +161,12 @@ impl Db {
     }
 }
 
+diesel::define_sql_function! {
+    /// SQL `lower()`: with a lower-cased pattern, a LIKE that ignores case on
+    /// both backends (PostgreSQL's LIKE does not).
+    fn lower(text: diesel::sql_types::Nullable<diesel::sql_types::Text>) -> diesel::sql_types::Nullable<diesel::sql_types::Text>;
+}
+
 /// A LIKE pattern (escape character `\\`) matching any text that contains
 /// `needle` literally.
 pub fn contains_pattern(needle: &str) -> String {

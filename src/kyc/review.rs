@@ -18,7 +18,7 @@ use crate::accounts::Customer;
 use crate::audit::{self, Actor, Event, Origin};
 use crate::config::Config;
 use crate::db::schema::{customers, kyc_approvals, kyc_change_requests, kyc_documents, kyc_events, kyc_submissions};
-use crate::db::{self, Db, DbConnection};
+use crate::db::{self, Db, DbConnection, lower};
 use crate::domain::Invalid;
 use crate::mail::{Mailer, outbox};
 use crate::staff;
@@ -237,12 +237,12 @@ pub fn queue(conn: &mut DbConnection, filter: &QueueFilter, limit: i64) -> Query
     if let Some(search) = &filter.search {
         let pattern = db::contains_pattern(&search.to_lowercase());
         query = query.filter(
-            customers::email
+            lower(customers::email.nullable())
                 .like(pattern.clone())
                 .escape('\\')
-                .or(customers::first_name.like(pattern.clone()).escape('\\'))
-                .or(customers::last_name.like(pattern.clone()).escape('\\'))
-                .or(customers::company_name.like(pattern).escape('\\')),
+                .or(lower(customers::first_name).like(pattern.clone()).escape('\\'))
+                .or(lower(customers::last_name).like(pattern.clone()).escape('\\'))
+                .or(lower(customers::company_name).like(pattern).escape('\\')),
         );
     }
     let rows: Vec<(Submission, Customer)> = query.load(conn)?;

@@ -5,7 +5,7 @@ use kycdesk::audit::{self, Actor, Event, Origin};
 use kycdesk::db::{Backend as DbBackend, DbConnection};
 use serde_json::json;
 
-use crate::common::{Backend, TestApp};
+use crate::common::{Backend, TestApp, table_rows};
 use crate::on_both_backends;
 
 async fn record_events(app: &TestApp, count: usize) {
@@ -34,6 +34,7 @@ on_both_backends!(
     the_chain_verifies_then_fails_at_the_altered_row,
     the_database_refuses_to_change_or_delete_audit_rows,
     fifty_concurrent_writers_leave_an_exact_count_and_an_intact_chain,
+    an_auditor_filters_exports_and_verifies_the_log_in_the_console,
 );
 
 async fn the_chain_verifies_then_fails_at_the_altered_row(backend: Backend) {
@@ -105,4 +106,71 @@ async fn fifty_concurrent_writers_leave_an_exact_count_and_an_intact_chain(backe
     }
     let outcome = app.db().run(|conn| audit::verify::verify(conn).map_err(anyhow::Error::from)).await.unwrap();
     assert_eq!(outcome, audit::verify::Outcome::Intact { rows: 50 });
+}
+
+async fn an_auditor_filters_exports_and_verifies_the_log_in_the_console(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    record_events(&app, 3).await;
+    // A failed login whose user agent a spreadsheet would run as a formula.
+    let visitor = app.visitor();
+    let form =
+        visitor.page("/login").await.form(Some("Log in")).fill("Email", "nobody@example.com").fill("Password", "x");
+    let refused = visitor.client.post(&form.action).header("user-agent", "=HYPERLINK(\"x\")").form(&form.pairs());
+    assert_eq!(refused.send().await.unwrap().status(), 422);
+    let auditor = app.staff("auditor@kycdesk.test", &["auditor"]).await;
+
+    let all = auditor.visitor.page("/console/audit").await;
+    assert_eq!(all.status, 200);
+    assert!(all.body.contains("Verify chain") && all.body.contains("Export CSV"));
+    let rows = table_rows(&all.body, "audit");
+    assert!(rows[0].contains("staff."), "newest first: {rows:?}");
+    let tests = table_rows(&auditor.visitor.page("/console/audit?action=TEST.&actor=customer").await.body, "audit");
+    assert_eq!(tests.len(), 3, "{tests:?}");
+    assert!(tests.iter().all(|r| r.contains("test.event")));
+    let one = auditor.visitor.page("/console/audit?subject=thing&subject_id=1").await;
+    assert_eq!(table_rows(&one.body, "audit").len(), 1);
+    let bad = auditor.visitor.page("/console/audit?from=yesterday&action=test.").await;
+    assert_eq!(bad.status, 422);
+    assert!(bad.body.contains("Enter a date as YYYY-MM-DD.") && bad.body.contains("value=\"test.\""));
+    let today = kycdesk::db::now().date().to_string();
+    let dated = auditor.visitor.page(&format!("/console/audit?from={today}&to={today}&action=test.")).await;
+    assert_eq!(table_rows(&dated.body, "audit").len(), 3);
+
+    let export = auditor.visitor.client.get(app.url("/console/audit/export.csv")).send().await.unwrap();
+    assert_eq!(export.status(), 200);
+    assert!(export.headers()["content-type"].to_str().unwrap().starts_with("text/csv"));
+    assert!(export.headers()["content-disposition"].to_str().unwrap().starts_with("attachment"));
+    let csv = export.text().await.unwrap();
+    let mut reader = csv::Reader::from_reader(csv.as_bytes());
+    let records: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+    assert_eq!(records.len() as i64, app.count("audit_log").await, "every row, the export's own record too");
+    assert_eq!(&records.last().unwrap()[4], "audit.exported");
+    for pair in records.windows(2) {
+        assert_eq!(&pair[1][10], &pair[0][11], "each row's previous hash is the row before's hash");
+    }
+    assert!(records.iter().any(|r| &r[8] == "'=HYPERLINK(\"x\")"), "formula-like cells are defused");
+    let filtered = auditor.visitor.client.get(app.url("/console/audit/export.csv?action=test.")).send().await.unwrap();
+    assert_eq!(filtered.text().await.unwrap().lines().count(), 4, "a header and the three matching rows");
+
+    let verified = auditor.visitor.submit(&all.form(Some("Verify chain"))).await;
+    assert_eq!(verified.location(), Some("/console/audit"));
+    assert!(auditor.visitor.page("/console/audit").await.body.contains("Audit log intact"));
+    let backend = app.db().backend();
+    app.db()
+        .run(move |conn| {
+            match backend {
+                DbBackend::Sqlite => sql(conn, "DROP TRIGGER audit_log_no_update")?,
+                DbBackend::Postgres => sql(conn, "DROP TRIGGER audit_log_no_update ON audit_log")?,
+            };
+            sql(conn, "UPDATE audit_log SET action = 'test.forged' WHERE seq = 2")
+        })
+        .await
+        .unwrap();
+    auditor.visitor.submit(&all.form(Some("Verify chain"))).await;
+    let page = auditor.visitor.page("/console/audit").await;
+    assert!(page.body.contains("Audit log broken at row 2"), "{}", page.body);
+    let actions = app.audit_actions().await;
+    assert!(
+        actions.iter().any(|a| a == "audit.exported") && actions.iter().filter(|a| *a == "audit.verified").count() == 2
+    );
 }

@@ -99,6 +99,10 @@ async fn a_reviewer_claims_and_approves_and_the_customer_is_emailed_and_unlocked
     assert_eq!(rows.len(), 1);
     assert!(rows[0].contains("asha@example.com") && rows[0].contains("Submitted") && rows[0].contains("0 of 1"));
     let id = first_case(&reviewer).await;
+    for (query, expected) in [("q=ASHA", 1), ("q=nobody", 0), ("view=approved", 0), ("entity_type=company", 0)] {
+        let found = reviewer.visitor.page(&format!("/console/kyc?{query}")).await;
+        assert_eq!(crate::common::table_rows(&found.body, "queue").len(), expected, "{query}");
+    }
 
     let page = case(&reviewer, id).await;
     assert!(page.body.contains("PAN card") && page.body.contains("passport.jpg"), "{}", page.body);

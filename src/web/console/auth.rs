@@ -44,6 +44,7 @@ pub struct ConsoleNav {
 const SECTIONS: &[(&str, &str, &str, &str)] = &[
     ("/console", "Overview", authz::EnterConsole::RESOURCE, authz::EnterConsole::ACTION),
     ("/console/kyc", "KYC review", authz::ReadKyc::RESOURCE, authz::ReadKyc::ACTION),
+    ("/console/audit", "Audit log", authz::ReadAudit::RESOURCE, authz::ReadAudit::ACTION),
     ("/console/outbox", "Outbox", authz::ReadOutbox::RESOURCE, authz::ReadOutbox::ACTION),
     ("/console/jobs", "Jobs", authz::RunJobs::RESOURCE, authz::RunJobs::ACTION),
     ("/console/staff", "Staff", authz::ManageStaff::RESOURCE, authz::ManageStaff::ACTION),

@@ -1,6 +1,7 @@
 //! The staff console. Every route's handler takes `Staff<Permission>`, so
 //! none can be added without naming what it needs.
 
+mod audit;
 mod auth;
 mod jobs;
 mod login;
@@ -32,6 +33,9 @@ pub fn routes() -> Router<AppState> {
         .route("/console/kyc/{id}/reject", post(review::reject))
         .route("/console/kyc/{id}/request-changes", post(review::request_changes))
         .route("/console/kyc/{id}/documents/{doc}", get(review::document))
+        .route("/console/audit", get(audit::list))
+        .route("/console/audit/export.csv", get(audit::export))
+        .route("/console/audit/verify", post(audit::verify))
         .route("/console/outbox", get(outbox::show))
         .route("/console/jobs", get(jobs::show))
         .route("/console/jobs/{name}/run", post(jobs::run_now))
