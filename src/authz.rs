@@ -35,6 +35,10 @@ permissions! {
     SecondApproval = ("kyc", "second_approval");
     ReassignKyc = ("kyc", "reassign");
     ViewDocuments = ("documents", "view");
+    ReadCustomers = ("customers", "read");
+    ResendEmail = ("customers", "resend_email");
+    ReadSupport = ("support", "read");
+    CloseSupport = ("support", "close");
     ReadAudit = ("audit", "read");
     ExportAudit = ("audit", "export");
     VerifyAudit = ("audit", "verify");

@@ -68,6 +68,16 @@ impl Customer {
         Recipient { address: Email::parse(&self.email).expect("stored emails are valid").to_address(), name }
     }
 
+    /// How staff see the customer: "First Last (Company)", or the email
+    /// before details are saved.
+    pub fn full_name(&self) -> String {
+        match (&self.first_name, &self.last_name, &self.company_name) {
+            (Some(first), Some(last), Some(company)) => format!("{first} {last} ({company})"),
+            (Some(first), Some(last), None) => format!("{first} {last}"),
+            _ => self.email.clone(),
+        }
+    }
+
     /// The greeting name for emails and pages.
     pub fn display_name(&self) -> &str {
         self.first_name.as_deref().unwrap_or(&self.email)
@@ -93,6 +103,36 @@ pub fn find(conn: &mut DbConnection, id: i64) -> QueryResult<Option<Customer>> {
 
 pub fn find_by_email(conn: &mut DbConnection, email: &Email) -> QueryResult<Option<Customer>> {
     customers::table.filter(customers::email.eq(email.as_str())).select(Customer::as_select()).first(conn).optional()
+}
+
+/// The filter for customers whose email, name, company or phone contains
+/// `needle` in any case. A macro because the expression's type differs with
+/// the query it joins (diesel cannot box a subquery over both backends).
+macro_rules! customer_matches {
+    ($needle:expr) => {{
+        use $crate::db::lower;
+        use $crate::db::schema::customers;
+        let pattern = $crate::db::contains_pattern(&$needle.to_lowercase());
+        lower(customers::email.nullable())
+            .like(pattern.clone())
+            .escape('\\')
+            .or(lower(customers::first_name).like(pattern.clone()).escape('\\'))
+            .or(lower(customers::last_name).like(pattern.clone()).escape('\\'))
+            .or(lower(customers::company_name).like(pattern.clone()).escape('\\'))
+            .or(customers::phone.like(pattern).escape('\\'))
+    }};
+}
+pub(crate) use customer_matches;
+
+/// Customers matching `needle` (see [`customer_matches`]), or all for a blank one;
+/// newest first.
+pub fn search(conn: &mut DbConnection, needle: &str, limit: i64) -> QueryResult<Vec<Customer>> {
+    let mut query =
+        customers::table.order(customers::id.desc()).limit(limit).select(Customer::as_select()).into_boxed();
+    if !needle.is_empty() {
+        query = query.filter(customer_matches!(needle));
+    }
+    query.load(conn)
 }
 
 /// How often a visitor may make us send something (a link, a code) to one

@@ -43,7 +43,7 @@ pub async fn verify_email(db: &Db, token: String, origin: Origin) -> anyhow::Res
 }
 
 /// A link email for `purpose`, to be queued if the account qualifies.
-fn link_email(
+pub(super) fn link_email(
     mailer: &Mailer,
     config: &Config,
     email: &Email,
@@ -107,6 +107,65 @@ pub async fn send_link(
         }
         audit::record(conn, event)?;
         Ok(())
+    })
+    .await
+}
+
+/// What came of a support agent's "resend verification".
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum StaffResend {
+    Sent,
+    AlreadyVerified,
+    /// A link went out less than a minute ago, or five this hour: the
+    /// customer's inbox is protected from staff too.
+    RateLimited,
+}
+
+impl StaffResend {
+    fn as_str(self) -> &'static str {
+        match self {
+            StaffResend::Sent => "sent",
+            StaffResend::AlreadyVerified => "already verified",
+            StaffResend::RateLimited => "rate limited",
+        }
+    }
+}
+
+/// Sends a fresh verification link on a support agent's request, revoking the
+/// older ones. `None` when there is no such customer.
+pub async fn staff_resend_verification(
+    db: &Db,
+    mailer: &Mailer,
+    config: &Config,
+    staff_id: i64,
+    customer_id: i64,
+    origin: Origin,
+) -> anyhow::Result<Option<StaffResend>> {
+    let token = random_token();
+    let (mailer, config) = (mailer.clone(), config.clone());
+    db.write(move |conn| -> anyhow::Result<Option<StaffResend>> {
+        let Some(customer) = find(conn, customer_id)? else { return Ok(None) };
+        let now = db::now();
+        let outcome = if customer.is_verified() {
+            StaffResend::AlreadyVerified
+        } else if !LINK_LIMIT.allows(
+            &email_tokens::issued_since(conn, customer.id, Purpose::VerifyEmail, now - Duration::from_secs(3600))?,
+            now,
+        ) {
+            StaffResend::RateLimited
+        } else {
+            let email = Email::parse(&customer.email)?;
+            email_tokens::issue(conn, customer.id, Purpose::VerifyEmail, &token)?;
+            outbox::enqueue(conn, &link_email(&mailer, &config, &email, Purpose::VerifyEmail, &token)?)?;
+            StaffResend::Sent
+        };
+        audit::record(
+            conn,
+            Event::new(Actor::Staff(staff_id), "customer.verification_resent_by_staff", &origin)
+                .subject("customer", customer.id)
+                .details(json!({ "outcome": outcome.as_str() })),
+        )?;
+        Ok(Some(outcome))
     })
     .await
 }

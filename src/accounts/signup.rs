@@ -6,6 +6,7 @@ use diesel::prelude::*;
 use serde_json::json;
 
 use super::email_tokens::{self, Purpose};
+use super::recovery::link_email;
 use super::{TERMS_VERSION, find_by_email};
 use crate::audit::{self, Actor, Event, Origin};
 use crate::config::Config;
@@ -30,16 +31,10 @@ pub async fn sign_up(
     origin: Origin,
 ) -> anyhow::Result<()> {
     let token = random_token();
-    let to = Recipient { address: email.to_address(), name: None };
-    let verify = mailer.compose(
-        "verify_email",
-        to.clone(),
-        &json!({ "link": config.link(&format!("/verify-email?token={token}")), "hours": 24 }),
-        true,
-    )?;
+    let verify = link_email(mailer, config, &email, Purpose::VerifyEmail, &token)?;
     let note = mailer.compose(
         "signup_existing",
-        to,
+        Recipient { address: email.to_address(), name: None },
         &json!({ "login_link": config.link("/login"), "reset_link": config.link("/forgot-password") }),
         false,
     )?;

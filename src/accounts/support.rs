@@ -2,12 +2,13 @@
 
 use diesel::prelude::*;
 use serde_json::json;
+use time::PrimitiveDateTime;
 
 use super::find_by_email;
 use crate::audit::{self, Actor, Event, Origin};
 use crate::config::Config;
 use crate::db::schema::support_requests;
-use crate::db::{self, Db};
+use crate::db::{self, Db, DbConnection};
 use crate::domain::Email;
 use crate::mail::{Mailer, Recipient, outbox};
 
@@ -69,6 +70,70 @@ pub async fn submit(
                 .details(json!({ "email": email.as_str() })),
         )?;
         Ok(id)
+    })
+    .await
+}
+
+/// A support request as staff read it.
+#[derive(Clone, Debug, Queryable, Selectable)]
+#[diesel(table_name = support_requests)]
+pub struct SupportRequest {
+    pub id: i64,
+    pub email: String,
+    pub customer_id: Option<i64>,
+    pub message: String,
+    pub status: String,
+    pub created_at: PrimitiveDateTime,
+    pub resolved_at: Option<PrimitiveDateTime>,
+    pub resolved_by: Option<i64>,
+}
+
+impl SupportRequest {
+    pub fn is_open(&self) -> bool {
+        self.status == "open"
+    }
+}
+
+/// The open requests oldest first (the longest waiting on top), or the
+/// closed ones newest first.
+pub fn inbox(conn: &mut DbConnection, open: bool, limit: i64) -> QueryResult<Vec<SupportRequest>> {
+    let query = support_requests::table.select(SupportRequest::as_select()).limit(limit).into_boxed();
+    if open {
+        query.filter(support_requests::status.eq("open")).order(support_requests::id.asc()).load(conn)
+    } else {
+        query.filter(support_requests::status.eq("closed")).order(support_requests::id.desc()).load(conn)
+    }
+}
+
+/// The requests tied to the customer, or sent from their address, newest first.
+pub fn from_customer(conn: &mut DbConnection, customer_id: i64, email: &str) -> QueryResult<Vec<SupportRequest>> {
+    support_requests::table
+        .filter(support_requests::customer_id.eq(customer_id).or(support_requests::email.eq(email.to_string())))
+        .order(support_requests::id.desc())
+        .select(SupportRequest::as_select())
+        .load(conn)
+}
+
+/// Closes an open request. `false` when there is no such open request (it
+/// may have been closed by someone else meanwhile).
+pub async fn close(db: &Db, staff_id: i64, id: i64, origin: Origin) -> anyhow::Result<bool> {
+    db.write(move |conn| -> anyhow::Result<bool> {
+        let closed = diesel::update(
+            support_requests::table.filter(support_requests::id.eq(id)).filter(support_requests::status.eq("open")),
+        )
+        .set((
+            support_requests::status.eq("closed"),
+            support_requests::resolved_at.eq(db::now()),
+            support_requests::resolved_by.eq(staff_id),
+        ))
+        .execute(conn)?;
+        if closed == 1 {
+            audit::record(
+                conn,
+                Event::new(Actor::Staff(staff_id), "support.request_closed", &origin).subject("support_request", id),
+            )?;
+        }
+        Ok(closed == 1)
     })
     .await
 }

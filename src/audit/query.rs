@@ -81,3 +81,25 @@ pub fn batch_after(
         .select(AuditRow::as_select())
         .load(conn)
 }
+
+/// What happened to or by a customer, newest first: rows about the customer,
+/// rows the customer made, and rows about their KYC submissions.
+pub fn about_customer(
+    conn: &mut DbConnection,
+    customer_id: i64,
+    submission_ids: &[i64],
+    limit: i64,
+) -> QueryResult<Vec<AuditRow>> {
+    let id = customer_id.to_string();
+    let submissions: Vec<String> = submission_ids.iter().map(i64::to_string).collect();
+    audit_log::table
+        .filter(
+            (audit_log::subject_kind.eq("customer").and(audit_log::subject_id.eq(id.clone())))
+                .or(audit_log::actor_kind.eq("customer").and(audit_log::actor_id.eq(id)))
+                .or(audit_log::subject_kind.eq("kyc_submission").and(audit_log::subject_id.eq_any(submissions))),
+        )
+        .order(audit_log::seq.desc())
+        .limit(limit)
+        .select(AuditRow::as_select())
+        .load(conn)
+}

@@ -122,6 +122,8 @@ diesel::table! {
         message -> Text,
         status -> Text,
         created_at -> Timestamp,
+        resolved_at -> Nullable<Timestamp>,
+        resolved_by -> Nullable<BigInt>,
     }
 }
 

@@ -14,11 +14,11 @@ use time::PrimitiveDateTime;
 
 use super::submissions::{Document, Submission, record_event};
 use super::{EntityTypes, KycStatus};
-use crate::accounts::Customer;
+use crate::accounts::{self, Customer};
 use crate::audit::{self, Actor, Event, Origin};
 use crate::config::Config;
 use crate::db::schema::{customers, kyc_approvals, kyc_change_requests, kyc_documents, kyc_events, kyc_submissions};
-use crate::db::{self, Db, DbConnection, lower};
+use crate::db::{self, Db, DbConnection};
 use crate::domain::Invalid;
 use crate::mail::{Mailer, outbox};
 use crate::staff;
@@ -235,15 +235,7 @@ pub fn queue(conn: &mut DbConnection, filter: &QueueFilter, limit: i64) -> Query
         query = query.filter(kyc_submissions::entity_type.eq(entity_type.clone()));
     }
     if let Some(search) = &filter.search {
-        let pattern = db::contains_pattern(&search.to_lowercase());
-        query = query.filter(
-            lower(customers::email.nullable())
-                .like(pattern.clone())
-                .escape('\\')
-                .or(lower(customers::first_name).like(pattern.clone()).escape('\\'))
-                .or(lower(customers::last_name).like(pattern.clone()).escape('\\'))
-                .or(lower(customers::company_name).like(pattern).escape('\\')),
-        );
+        query = query.filter(accounts::customer_matches!(search));
     }
     let rows: Vec<(Submission, Customer)> = query.load(conn)?;
     let ids: Vec<i64> = rows.iter().map(|(s, _)| s.id).collect();
@@ -371,6 +363,10 @@ fn tell(
     let email = mailer.compose(template, customer.recipient(), context, false).map_err(anyhow::Error::from)?;
     outbox::enqueue(conn, &email)?;
     Ok(())
+}
+
+fn tell_approved(conn: &mut DbConnection, mailer: &Mailer, customer: &Customer, link: &str) -> Result<(), ReviewError> {
+    tell(conn, mailer, "kyc_approved", customer, &json!({ "name": customer.display_name(), "link": link }))
 }
 
 fn event<'a>(reviewer: &Reviewer, action: &'a str, origin: &'a Origin, submission_id: i64) -> Event<'a> {
@@ -557,7 +553,7 @@ pub async fn decide(
                     return Ok(Outcome::FirstApproval);
                 }
                 record_event(conn, id, KycStatus::Approved, Actor::Staff(reviewer.id), None)?;
-                tell(conn, &mailer, "kyc_approved", &customer, &json!({ "name": greeting, "link": dashboard_link }))?;
+                tell_approved(conn, &mailer, &customer, &dashboard_link)?;
                 audit::record(conn, event(&reviewer, "kyc.approved", &origin, id).details(details))?;
                 Ok(Outcome::Approved)
             }
@@ -646,6 +642,36 @@ pub async fn decide(
                 Ok(Outcome::ChangesRequested)
             }
         }
+    })
+    .await
+}
+
+/// Sends the customer the approval email again (when the first never came).
+/// `false` when their KYC is not approved.
+pub async fn resend_approval(
+    db: &Db,
+    mailer: &Mailer,
+    config: &Config,
+    staff_id: i64,
+    customer_id: i64,
+    origin: Origin,
+) -> Result<bool, ReviewError> {
+    let (mailer, link) = (mailer.clone(), config.link("/dashboard"));
+    db.write(move |conn| -> Result<bool, ReviewError> {
+        let customer = accounts::find(conn, customer_id)?.ok_or(ReviewError::NotFound)?;
+        let Some(submission) =
+            super::submissions::current(conn, customer_id)?.filter(|s| s.status() == KycStatus::Approved)
+        else {
+            return Ok(false);
+        };
+        tell_approved(conn, &mailer, &customer, &link)?;
+        audit::record(
+            conn,
+            Event::new(Actor::Staff(staff_id), "kyc.approval_resent", &origin)
+                .subject("customer", customer_id)
+                .details(json!({ "submission_id": submission.id })),
+        )?;
+        Ok(true)
     })
     .await
 }

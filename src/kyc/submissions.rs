@@ -2,6 +2,7 @@
 //! documents while it is editable, and submitting it for review. Every
 //! version of every document is kept; a replaced one is only marked removed.
 
+use std::collections::HashMap;
 use std::time::Duration;
 
 use diesel::prelude::*;
@@ -104,6 +105,26 @@ pub fn current(conn: &mut DbConnection, customer_id: i64) -> QueryResult<Option<
         .select(Submission::as_select())
         .first(conn)
         .optional()
+}
+
+/// Every submission of the customer, newest first.
+pub fn all_of(conn: &mut DbConnection, customer_id: i64) -> QueryResult<Vec<Submission>> {
+    kyc_submissions::table
+        .filter(kyc_submissions::customer_id.eq(customer_id))
+        .order(kyc_submissions::id.desc())
+        .select(Submission::as_select())
+        .load(conn)
+}
+
+/// The status of each listed customer's latest submission.
+pub fn latest_statuses(conn: &mut DbConnection, customer_ids: &[i64]) -> QueryResult<HashMap<i64, KycStatus>> {
+    let rows: Vec<(i64, String)> = kyc_submissions::table
+        .filter(kyc_submissions::customer_id.eq_any(customer_ids))
+        .order(kyc_submissions::id.asc())
+        .select((kyc_submissions::customer_id, kyc_submissions::status))
+        .load(conn)?;
+    // Ascending ids: the last insert per customer is their latest.
+    Ok(rows.into_iter().filter_map(|(customer, status)| Some((customer, KycStatus::parse(&status)?))).collect())
 }
 
 /// The documents in force in a submission (not replaced or removed).

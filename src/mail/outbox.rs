@@ -93,6 +93,16 @@ pub struct Listed {
     pub sent_at: Option<PrimitiveDateTime>,
 }
 
+/// The newest `limit` messages to exactly `recipient`.
+pub fn to_recipient(conn: &mut DbConnection, recipient: &str, limit: i64) -> QueryResult<Vec<Listed>> {
+    outbox::table
+        .filter(outbox::recipient.eq(recipient.to_string()))
+        .order(outbox::id.desc())
+        .limit(limit)
+        .select(Listed::as_select())
+        .load(conn)
+}
+
 /// The newest `limit` messages, optionally only those in `state` or to a
 /// recipient whose address contains `recipient`.
 pub fn recent(

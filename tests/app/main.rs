@@ -9,6 +9,7 @@ mod billing;
 mod browser;
 mod cli;
 mod console;
+mod customers;
 mod jobs;
 mod kyc;
 mod onboarding;

@@ -19,7 +19,12 @@ on_both_backends!(
 
 /// A customer at `email` who has submitted KYC as `entity_type` with the
 /// documents in `uploads` (key, file name).
-async fn submitted<'a>(app: &'a TestApp, email: &str, entity_type: &str, uploads: &[(&str, &str)]) -> Visitor<'a> {
+pub(crate) async fn submitted<'a>(
+    app: &'a TestApp,
+    email: &str,
+    entity_type: &str,
+    uploads: &[(&str, &str)],
+) -> Visitor<'a> {
     let customer = app.visitor();
     customer.onboard(email).await;
     assert_eq!(customer.choose_entity_type(entity_type).await.location(), Some("/settings/kyc"));
@@ -36,24 +41,24 @@ async fn submitted<'a>(app: &'a TestApp, email: &str, entity_type: &str, uploads
     customer
 }
 
-const INDIVIDUAL: &[(&str, &str)] = &[("pan_card", "pan.pdf"), ("passport", "passport.jpg")];
+pub(crate) const INDIVIDUAL: &[(&str, &str)] = &[("pan_card", "pan.pdf"), ("passport", "passport.jpg")];
 
 /// The case id of the first submission the queue lists.
-async fn first_case(reviewer: &StaffMember<'_>) -> i64 {
+pub(crate) async fn first_case(reviewer: &StaffMember<'_>) -> i64 {
     let queue = reviewer.visitor.page("/console/kyc").await;
     assert_eq!(queue.status, 200);
     let start = queue.body.find("href=\"/console/kyc/").expect("a queued submission") + "href=\"/console/kyc/".len();
     queue.body[start..].split('"').next().unwrap().parse().unwrap()
 }
 
-async fn case(reviewer: &StaffMember<'_>, id: i64) -> Page {
+pub(crate) async fn case(reviewer: &StaffMember<'_>, id: i64) -> Page {
     let page = reviewer.visitor.page(&format!("/console/kyc/{id}")).await;
     assert_eq!(page.status, 200, "{}", page.body);
     page
 }
 
 /// Presses `button` on the case page.
-async fn press(reviewer: &StaffMember<'_>, id: i64, button: &str) -> Page {
+pub(crate) async fn press(reviewer: &StaffMember<'_>, id: i64, button: &str) -> Page {
     let form = case(reviewer, id).await.form(Some(button));
     reviewer.visitor.submit(&form).await
 }

@@ -117,7 +117,7 @@ struct Choice {
 }
 
 #[derive(Serialize)]
-struct RowView {
+pub(super) struct RowView {
     seq: i64,
     when: String,
     actor: String,
@@ -140,7 +140,7 @@ struct AuditPage {
     errors: FieldErrors,
 }
 
-fn row_view(row: AuditRow) -> RowView {
+pub(super) fn row_view(row: AuditRow) -> RowView {
     let who = |kind: String, id: Option<String>| match id {
         Some(id) => format!("{kind} {id}"),
         None => kind,

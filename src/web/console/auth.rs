@@ -44,6 +44,8 @@ pub struct ConsoleNav {
 const SECTIONS: &[(&str, &str, &str, &str)] = &[
     ("/console", "Overview", authz::EnterConsole::RESOURCE, authz::EnterConsole::ACTION),
     ("/console/kyc", "KYC review", authz::ReadKyc::RESOURCE, authz::ReadKyc::ACTION),
+    ("/console/customers", "Customers", authz::ReadCustomers::RESOURCE, authz::ReadCustomers::ACTION),
+    ("/console/support", "Support", authz::ReadSupport::RESOURCE, authz::ReadSupport::ACTION),
     ("/console/audit", "Audit log", authz::ReadAudit::RESOURCE, authz::ReadAudit::ACTION),
     ("/console/outbox", "Outbox", authz::ReadOutbox::RESOURCE, authz::ReadOutbox::ACTION),
     ("/console/jobs", "Jobs", authz::RunJobs::RESOURCE, authz::RunJobs::ACTION),

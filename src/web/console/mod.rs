@@ -3,11 +3,13 @@
 
 mod audit;
 mod auth;
+mod customers;
 mod jobs;
 mod login;
 mod outbox;
 mod overview;
 mod review;
+mod support;
 mod team;
 
 use axum::Router;
@@ -33,6 +35,12 @@ pub fn routes() -> Router<AppState> {
         .route("/console/kyc/{id}/reject", post(review::reject))
         .route("/console/kyc/{id}/request-changes", post(review::request_changes))
         .route("/console/kyc/{id}/documents/{doc}", get(review::document))
+        .route("/console/customers", get(customers::list))
+        .route("/console/customers/{id}", get(customers::show))
+        .route("/console/customers/{id}/resend-verification", post(customers::resend_verification))
+        .route("/console/customers/{id}/resend-approval", post(customers::resend_approval))
+        .route("/console/support", get(support::inbox))
+        .route("/console/support/{id}/close", post(support::close))
         .route("/console/audit", get(audit::list))
         .route("/console/audit/export.csv", get(audit::export))
         .route("/console/audit/verify", post(audit::verify))

@@ -116,7 +116,7 @@ pub async fn queue(
                 let status = s.status();
                 QueueRow {
                     id: s.id,
-                    customer: customer_name(&item.customer),
+                    customer: item.customer.full_name(),
                     email: item.customer.email.clone(),
                     entity_type: entity_label(&state, &s.entity_type),
                     submitted: s.submitted_at.map(view::timestamp).unwrap_or_default(),
@@ -147,14 +147,6 @@ pub async fn queue(
     };
     let console = view::Console { name: &me.member.name, nav: &me.nav };
     view::render_console(&state, &me.session, &console, "console/kyc_queue.html", &page)
-}
-
-fn customer_name(customer: &crate::accounts::Customer) -> String {
-    match (&customer.first_name, &customer.last_name, &customer.company_name) {
-        (Some(first), Some(last), Some(company)) => format!("{first} {last} ({company})"),
-        (Some(first), Some(last), None) => format!("{first} {last}"),
-        _ => customer.email.clone(),
-    }
 }
 
 #[derive(Serialize)]
@@ -301,7 +293,7 @@ async fn case_page<P: Permission>(
         own_account,
         customer: CustomerView {
             email: customer.email.clone(),
-            name: customer_name(customer),
+            name: customer.full_name(),
             account_type: customer.account_type().map_or("", |t| t.label()).to_string(),
             company: customer.company_name.clone(),
             sector: customer.sector().map_or("", |t| t.label()).to_string(),
