@@ -72,6 +72,7 @@ impl App {
         let documents = open_document_store(&config)?;
         let authz = authz::Authz::load(config.policy_dir.as_deref()).await?;
         let schedule = jobs::Schedule::load(config.jobs_dir.as_deref())?;
+        let reminders = jobs::Reminders::load(config.jobs_dir.as_deref())?;
         let captcha = captcha::Altcha::new(config.secret_key.clone(), config.captcha_max_number);
         let state = AppState {
             config: Arc::new(config),
@@ -86,6 +87,7 @@ impl App {
             documents,
             authz: Arc::new(authz),
             schedule: Arc::new(schedule),
+            reminders: Arc::new(reminders),
         };
         let mail_worker = tokio::spawn(mail::delivery::run(
             state.db.clone(),
@@ -108,6 +110,19 @@ impl App {
         axum::serve(listener, service).with_graceful_shutdown(shutdown_signal()).await?;
         Ok(())
     }
+}
+
+/// What a job run from the command line needs: the database, the document
+/// store, the mailer (its mail is delivered by the running app) and the
+/// reminder stages.
+pub async fn job_context(config: Config) -> anyhow::Result<jobs::JobContext> {
+    Ok(jobs::JobContext {
+        db: open_database(&config).await?,
+        documents: open_document_store(&config)?,
+        mailer: Mailer::new(Templates::new(), config.mail_from.clone()),
+        reminders: Arc::new(jobs::Reminders::load(config.jobs_dir.as_deref())?),
+        config: Arc::new(config),
+    })
 }
 
 /// The KYC document store under the data directory.

@@ -8,7 +8,7 @@ use kycdesk::domain::{Email, Password, PersonName};
 use kycdesk::jobs::{self, JobName, Ran, Trigger};
 use kycdesk::staff::Role;
 use kycdesk::staff::admin::{self, NewStaff};
-use kycdesk::{App, open_database, open_document_store};
+use kycdesk::{App, open_database};
 
 /// Customer onboarding, KYC review and billing details, with a staff console.
 #[derive(Parser)]
@@ -184,8 +184,7 @@ async fn jobs_command(command: JobsCommand, config: Config) -> anyhow::Result<Ex
             let known = || JobName::ALL.iter().map(|j| j.as_str()).collect::<Vec<_>>().join(", ");
             let job =
                 JobName::parse(&name).ok_or_else(|| anyhow::anyhow!("unknown job `{name}` (known: {})", known()))?;
-            let context =
-                jobs::JobContext { db: open_database(&config).await?, documents: open_document_store(&config)? };
+            let context = kycdesk::job_context(config).await?;
             match jobs::run(&context, job, Trigger::CommandLine).await? {
                 Ran::Finished { run_id, summary } => println!("{name} finished (run {run_id}): {summary}"),
                 Ran::SlotTaken => anyhow::bail!("another run of {name} holds the same slot"),

@@ -2,7 +2,10 @@
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use hmac::{Hmac, KeyInit, Mac};
 use sha2::{Digest, Sha256};
+
+use crate::config::SecretKey;
 
 /// A fresh token from the operating system's CSPRNG, URL-safe.
 pub fn random_token() -> String {
@@ -13,6 +16,20 @@ pub fn random_token() -> String {
 /// leaked table reveals no usable token.
 pub fn hash_token(token: &str) -> String {
     hex::encode(Sha256::digest(token.as_bytes()))
+}
+
+/// HMAC-SHA256 of `message` under the server secret, hex: for values that
+/// must not be forged or brute-forced offline without the secret.
+pub fn keyed_hash(key: &SecretKey, message: &str) -> String {
+    let mut mac = Hmac::<Sha256>::new_from_slice(key.expose()).expect("HMAC takes any key length");
+    mac.update(message.as_bytes());
+    hex::encode(mac.finalize().into_bytes())
+}
+
+/// Whether `given` is `keyed_hash(key, message)`, compared in constant time.
+pub fn keyed_hash_matches(key: &SecretKey, message: &str, given: &str) -> bool {
+    use subtle::ConstantTimeEq;
+    keyed_hash(key, message).as_bytes().ct_eq(given.as_bytes()).into()
 }
 
 #[cfg(test)]

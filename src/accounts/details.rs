@@ -4,9 +4,7 @@
 use std::time::Duration;
 
 use diesel::prelude::*;
-use hmac::{Hmac, KeyInit, Mac};
 use serde_json::json;
-use sha2::Sha256;
 
 use super::SendLimit;
 use crate::audit::{self, Actor, Event, Origin};
@@ -55,9 +53,7 @@ pub enum SaveOutcome {
 /// Six-digit codes are few; keyed with the server secret, a leaked table
 /// cannot be brute-forced offline.
 fn code_hash(key: &SecretKey, customer_id: i64, phone: &str, code: &str) -> String {
-    let mut mac = Hmac::<Sha256>::new_from_slice(key.expose()).expect("HMAC takes any key length");
-    mac.update(format!("{customer_id}:{phone}:{code}").as_bytes());
-    hex::encode(mac.finalize().into_bytes())
+    crate::tokens::keyed_hash(key, &format!("{customer_id}:{phone}:{code}"))
 }
 
 /// Sends a fresh code to `phone`, within the send limit.

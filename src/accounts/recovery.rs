@@ -50,18 +50,22 @@ pub(super) fn link_email(
     purpose: Purpose,
     token: &str,
 ) -> anyhow::Result<OutgoingEmail> {
-    let (template, path) = match purpose {
-        Purpose::VerifyEmail => ("verify_email", "/verify-email"),
-        Purpose::ResetPassword => ("password_reset", "/reset-password"),
+    let template = match purpose {
+        Purpose::VerifyEmail => "verify_email",
+        Purpose::ResetPassword => "password_reset",
     };
     let to = crate::mail::Recipient { address: email.to_address(), name: None };
     let hours = purpose.lifetime().as_secs() / 3600;
-    Ok(mailer.compose(
-        template,
-        to,
-        &json!({ "link": config.link(&format!("{path}?token={token}")), "hours": hours }),
-        true,
-    )?)
+    Ok(mailer.compose(template, to, &json!({ "link": link(config, purpose, token), "hours": hours }), true)?)
+}
+
+/// The page a one-time link for `purpose` opens, with its token.
+pub fn link(config: &Config, purpose: Purpose, token: &str) -> String {
+    let path = match purpose {
+        Purpose::VerifyEmail => "/verify-email",
+        Purpose::ResetPassword => "/reset-password",
+    };
+    config.link(&format!("{path}?token={token}"))
 }
 
 /// Queues a fresh link for `purpose` (verification: only for an account not

@@ -74,6 +74,16 @@ diesel::table! {
         lockouts -> Integer,
         last_lockout_at -> Nullable<Timestamp>,
         created_at -> Timestamp,
+        reminders_stopped_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    reminder_sends (customer_id, stage, step) {
+        customer_id -> BigInt,
+        stage -> Text,
+        step -> Integer,
+        sent_at -> Timestamp,
     }
 }
 
@@ -282,6 +292,7 @@ diesel::joinable!(kyc_submissions -> customers (customer_id));
 diesel::joinable!(kyc_documents -> kyc_submissions (submission_id));
 diesel::allow_tables_to_appear_in_same_query!(
     customers,
+    reminder_sends,
     email_tokens,
     login_attempts,
     phone_otps,

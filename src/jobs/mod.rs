@@ -2,7 +2,10 @@
 //! across instances, and the tokio-cron-scheduler that fires them.
 
 mod cleanup;
+pub mod reminders;
 pub mod schedule;
+
+use std::sync::Arc;
 
 use diesel::prelude::*;
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
@@ -10,19 +13,23 @@ use serde_json::{Value, json};
 use tokio_cron_scheduler::{Job, JobScheduler};
 
 use crate::audit::{self, Actor, Event, Origin};
+use crate::config::Config;
 use crate::db::schema::job_runs;
 use crate::db::{self, Db, DbConnection};
 use crate::kyc::storage::DocumentStore;
+use crate::mail::Mailer;
 
+pub use reminders::Reminders;
 pub use schedule::Schedule;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum JobName {
     Cleanup,
+    Reminders,
 }
 
 impl JobName {
-    pub const ALL: [JobName; 1] = [JobName::Cleanup];
+    pub const ALL: [JobName; 2] = [JobName::Cleanup, JobName::Reminders];
 
     pub fn parse(name: &str) -> Option<JobName> {
         JobName::ALL.into_iter().find(|j| j.as_str() == name)
@@ -31,6 +38,7 @@ impl JobName {
     pub fn as_str(self) -> &'static str {
         match self {
             JobName::Cleanup => "cleanup",
+            JobName::Reminders => "reminders",
         }
     }
 }
@@ -40,6 +48,9 @@ impl JobName {
 pub struct JobContext {
     pub db: Db,
     pub documents: DocumentStore,
+    pub mailer: Mailer,
+    pub config: Arc<Config>,
+    pub reminders: Arc<Reminders>,
 }
 
 /// Why a run happened.
@@ -132,6 +143,7 @@ pub async fn run(ctx: &JobContext, job: JobName, trigger: Trigger) -> anyhow::Re
     };
     let outcome = match job {
         JobName::Cleanup => cleanup::run(ctx).await,
+        JobName::Reminders => reminders::run(ctx).await,
     };
     let (state, summary, error) = match &outcome {
         Ok(summary) => ("succeeded", summary.clone(), None),

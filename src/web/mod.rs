@@ -71,11 +71,18 @@ pub struct AppState {
     pub documents: DocumentStore,
     pub authz: Arc<Authz>,
     pub schedule: Arc<crate::jobs::Schedule>,
+    pub reminders: Arc<crate::jobs::Reminders>,
 }
 
 impl AppState {
     pub fn job_context(&self) -> crate::jobs::JobContext {
-        crate::jobs::JobContext { db: self.db.clone(), documents: self.documents.clone() }
+        crate::jobs::JobContext {
+            db: self.db.clone(),
+            documents: self.documents.clone(),
+            mailer: self.mailer.clone(),
+            config: self.config.clone(),
+            reminders: self.reminders.clone(),
+        }
     }
 }
 

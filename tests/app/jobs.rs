@@ -56,7 +56,7 @@ async fn a_job_run_by_hand_does_its_work_and_is_recorded(backend: Backend) {
 
     let unknown = app.run_cli(&["jobs", "run", "backup"]);
     assert!(!unknown.status.success());
-    assert!(String::from_utf8_lossy(&unknown.stderr).contains("unknown job `backup` (known: cleanup)"));
+    assert!(String::from_utf8_lossy(&unknown.stderr).contains("unknown job `backup` (known: cleanup, reminders)"));
     let list = app.run_cli(&["jobs", "list"]);
     assert!(String::from_utf8_lossy(&list.stdout).contains("cleanup\t0 */10 * * * * (UTC)"));
 }
@@ -64,6 +64,8 @@ async fn a_job_run_by_hand_does_its_work_and_is_recorded(backend: Backend) {
 async fn scheduled_runs_happen_once_per_slot_across_instances(backend: Backend) {
     let jobs = tempfile::tempdir().unwrap();
     std::fs::write(jobs.path().join("schedules.toml"), "[[job]]\nname = \"cleanup\"\nschedule = \"* * * * * *\"\n")
+        .unwrap();
+    std::fs::copy(concat!(env!("CARGO_MANIFEST_DIR"), "/jobs/reminders.toml"), jobs.path().join("reminders.toml"))
         .unwrap();
     let every_second = [("KYCDESK_JOBS_DIR", jobs.path().to_str().unwrap())];
     let app = TestApp::spawn_with(backend, &every_second).await;
@@ -94,7 +96,8 @@ async fn an_admin_sees_the_runs_and_runs_a_job_from_the_console(backend: Backend
     let page = admin.visitor.page("/console/jobs").await;
     assert_eq!(page.status, 200);
     let jobs = table_rows(&page.body, "jobs");
-    assert!(jobs.len() == 1 && jobs[0].contains("cleanup") && jobs[0].contains("0 */10 * * * *"), "{jobs:?}");
+    assert!(jobs.len() == 2 && jobs[0].contains("cleanup") && jobs[0].contains("0 */10 * * * *"), "{jobs:?}");
+    assert!(jobs[1].contains("reminders") && jobs[1].contains("0 15 * * * *"), "{jobs:?}");
     let runs = table_rows(&page.body, "runs");
     assert!(runs.len() == 1 && runs[0].contains("Command line") && runs[0].contains("Succeeded"), "{runs:?}");
 

@@ -15,5 +15,6 @@ mod kyc;
 mod onboarding;
 mod ops;
 mod outbox;
+mod reminders;
 mod review;
 mod sessions;

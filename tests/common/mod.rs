@@ -214,7 +214,6 @@ impl TestApp {
         files.last().map(|f| std::fs::read_to_string(f).expect("readable SMS"))
     }
 
-    /// The settings a `kycdesk` subprocess needs to reach this app's data.
     /// A second instance of the app on this one's database and data
     /// directory, as a scaled-out deployment runs it.
     pub async fn another_instance(&self, settings: &[(&str, &str)]) -> App {
@@ -225,8 +224,12 @@ impl TestApp {
             .expect("app builds")
     }
 
+    /// The settings a `kycdesk` subprocess shares with this app: its
+    /// database, data directory and the base URL links are built from.
     pub fn cli_env(&self) -> Vec<(String, String)> {
-        test_settings(&self.database_url, &self.data_dir.path().to_path_buf()).into_iter().collect()
+        let mut env = test_settings(&self.database_url, &self.data_dir.path().to_path_buf());
+        env.insert("KYCDESK_BASE_URL".into(), self.base_url.clone());
+        env.into_iter().collect()
     }
 
     /// Runs the real binary against this app's database.

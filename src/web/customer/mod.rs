@@ -8,6 +8,7 @@ mod details;
 mod kyc;
 mod login;
 mod recovery;
+mod reminders;
 mod signup;
 mod support;
 
@@ -31,6 +32,7 @@ pub fn routes() -> Router<AppState> {
         .route("/account/details", get(details::form).post(details::submit))
         .route("/dashboard", get(dashboard::show))
         .route("/support", get(support::form).post(support::submit))
+        .route("/reminders/stop", get(reminders::ask).post(reminders::confirm))
         .route("/settings", get(kyc::settings))
         .route("/settings/kyc", get(kyc::show))
         .route("/settings/kyc/entity-type", post(kyc::choose))

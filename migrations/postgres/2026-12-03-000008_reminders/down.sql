@@ -1,0 +1,2 @@
+DROP TABLE reminder_sends;
+ALTER TABLE customers DROP COLUMN reminders_stopped_at;
