@@ -30,6 +30,22 @@ fn sql(conn: &mut DbConnection, statement: &str) -> anyhow::Result<usize> {
     Ok(diesel::sql_query(statement).execute(conn)?)
 }
 
+/// Runs `statement` on the audit log with its no-update trigger dropped, as
+/// someone with database access could.
+async fn tamper(app: &TestApp, statement: &'static str) {
+    let backend = app.db().backend();
+    app.db()
+        .run(move |conn| {
+            match backend {
+                DbBackend::Sqlite => sql(conn, "DROP TRIGGER audit_log_no_update")?,
+                DbBackend::Postgres => sql(conn, "DROP TRIGGER audit_log_no_update ON audit_log")?,
+            };
+            sql(conn, statement)
+        })
+        .await
+        .unwrap();
+}
+
 on_both_backends!(
     the_chain_verifies_then_fails_at_the_altered_row,
     the_database_refuses_to_change_or_delete_audit_rows,
@@ -46,17 +62,7 @@ async fn the_chain_verifies_then_fails_at_the_altered_row(backend: Backend) {
     assert_eq!(output.status.code(), Some(0), "{stdout} {}", String::from_utf8_lossy(&output.stderr));
     assert!(stdout.contains("5 rows"), "{stdout}");
 
-    let backend = app.db().backend();
-    app.db()
-        .run(move |conn| {
-            match backend {
-                DbBackend::Sqlite => sql(conn, "DROP TRIGGER audit_log_no_update")?,
-                DbBackend::Postgres => sql(conn, "DROP TRIGGER audit_log_no_update ON audit_log")?,
-            };
-            sql(conn, "UPDATE audit_log SET details = '{\"n\":99}' WHERE seq = 3")
-        })
-        .await
-        .unwrap();
+    tamper(&app, "UPDATE audit_log SET details = '{\"n\":99}' WHERE seq = 3").await;
 
     let output = app.run_cli(&["audit", "verify"]);
     let stdout = String::from_utf8_lossy(&output.stdout);
@@ -155,17 +161,7 @@ async fn an_auditor_filters_exports_and_verifies_the_log_in_the_console(backend:
     let verified = auditor.visitor.submit(&all.form(Some("Verify chain"))).await;
     assert_eq!(verified.location(), Some("/console/audit"));
     assert!(auditor.visitor.page("/console/audit").await.body.contains("Audit log intact"));
-    let backend = app.db().backend();
-    app.db()
-        .run(move |conn| {
-            match backend {
-                DbBackend::Sqlite => sql(conn, "DROP TRIGGER audit_log_no_update")?,
-                DbBackend::Postgres => sql(conn, "DROP TRIGGER audit_log_no_update ON audit_log")?,
-            };
-            sql(conn, "UPDATE audit_log SET action = 'test.forged' WHERE seq = 2")
-        })
-        .await
-        .unwrap();
+    tamper(&app, "UPDATE audit_log SET action = 'test.forged' WHERE seq = 2").await;
     auditor.visitor.submit(&all.form(Some("Verify chain"))).await;
     let page = auditor.visitor.page("/console/audit").await;
     assert!(page.body.contains("Audit log broken at row 2"), "{}", page.body);

@@ -8,7 +8,7 @@ use axum::response::Html;
 use axum::routing::get;
 
 use crate::common::browser::Browser;
-use crate::common::journeys::{PASSWORD, files};
+use crate::common::journeys::{INDIVIDUAL, PASSWORD};
 use crate::common::{Backend, TestApp};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -140,12 +140,7 @@ async fn a_staff_member_enrols_an_authenticator_reviews_kyc_and_works_the_consol
     let Some(browser) = Browser::start().await else { return };
     let app = TestApp::spawn(Backend::Sqlite).await;
     app.add_staff("ops@kycdesk.test", &["admin", "reviewer"]);
-    let customer = app.visitor();
-    customer.onboard("priya@example.com").await;
-    customer.choose_entity_type("individual").await;
-    customer.upload("pan_card", files::pdf(), "pan.pdf", "application/pdf").await;
-    customer.upload("passport", files::png(), "passport.png", "image/png").await;
-    assert_eq!(customer.submit_kyc().await.location(), Some("/settings/kyc"));
+    let customer = app.customer_with_kyc("priya@example.com", "individual", INDIVIDUAL).await;
 
     browser.goto(&app.url("/console/login")).await;
     browser.fill("Email", "ops@kycdesk.test").await;

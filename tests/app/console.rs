@@ -2,7 +2,7 @@
 
 use std::collections::{HashMap, HashSet};
 
-use crate::common::journeys::{PASSWORD, files};
+use crate::common::journeys::{INDIVIDUAL, PASSWORD};
 use crate::common::{Backend, TestApp, table_rows};
 use crate::on_both_backends;
 
@@ -97,12 +97,7 @@ async fn every_console_route_answers_every_role_as_the_policy_says(backend: Back
     app.add_staff("target@kycdesk.test", &["support_agent"]);
     let target: i64 = 1;
     // A submitted KYC, so review routes answer about a real case.
-    let customer = app.visitor();
-    customer.onboard("customer@example.com").await;
-    customer.choose_entity_type("individual").await;
-    customer.upload("pan_card", files::pdf(), "pan.pdf", "application/pdf").await;
-    customer.upload("aadhaar", files::pdf(), "aadhaar.pdf", "application/pdf").await;
-    assert_eq!(customer.submit_kyc().await.location(), Some("/settings/kyc"));
+    app.customer_with_kyc("customer@example.com", "individual", INDIVIDUAL).await;
     let (case, document) = (1, 1);
     let policy = granted();
     // (method, path, resource, action)

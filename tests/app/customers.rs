@@ -3,27 +3,16 @@
 
 use std::time::Duration;
 
-use crate::common::email::ReceivedEmail;
-use crate::common::journeys::{PASSWORD, StaffMember};
+use crate::common::journeys::{INDIVIDUAL, PASSWORD, StaffMember};
 use crate::common::{Backend, Page, TestApp, eventually, table_rows};
 use crate::on_both_backends;
-use crate::review::{INDIVIDUAL, first_case, press, submitted};
+use crate::review::{first_case, press};
 
 on_both_backends!(
     a_support_agent_finds_a_customer_and_resends_their_verification_email,
     the_approval_email_is_resent_only_for_an_approved_kyc,
     support_requests_reach_the_inbox_and_are_closed_once,
 );
-
-/// The emails the SMTP listener got for `to`, oldest first.
-fn emails_to(app: &TestApp, to: &str) -> Vec<ReceivedEmail> {
-    app.smtp
-        .received()
-        .into_iter()
-        .filter(|e| e.rcpt_to.iter().any(|r| r == to))
-        .map(|e| ReceivedEmail::parse(&e.data))
-        .collect()
-}
 
 async fn profile(agent: &StaffMember<'_>, id: i64) -> Page {
     let page = agent.visitor.page(&format!("/console/customers/{id}")).await;
@@ -45,7 +34,7 @@ async fn a_support_agent_finds_a_customer_and_resends_their_verification_email(b
     let late = app.visitor();
     assert_eq!(late.sign_up("late.mail@example.com", PASSWORD).await.status, 303);
     let first = eventually(Duration::from_secs(15), "the first verification email", || async {
-        emails_to(&app, "late.mail@example.com").into_iter().next()
+        app.emails_to("late.mail@example.com").into_iter().next()
     })
     .await;
     let agent = app.staff("agent@kycdesk.test", &["support_agent"]).await;
@@ -64,7 +53,7 @@ async fn a_support_agent_finds_a_customer_and_resends_their_verification_email(b
     assert_eq!(resent.location(), Some(format!("/console/customers/{id}").as_str()));
     assert!(profile(&agent, id).await.body.contains("A new verification link is on its way"));
     let second = eventually(Duration::from_secs(15), "the resent verification email", || async {
-        emails_to(&app, "late.mail@example.com").into_iter().nth(1)
+        app.emails_to("late.mail@example.com").into_iter().nth(1)
     })
     .await;
     let again = agent.visitor.submit(&profile(&agent, id).await.form(Some("Resend verification email"))).await;
@@ -82,7 +71,7 @@ async fn a_support_agent_finds_a_customer_and_resends_their_verification_email(b
 
 async fn the_approval_email_is_resent_only_for_an_approved_kyc(backend: Backend) {
     let app = TestApp::spawn(backend).await;
-    submitted(&app, "approved@example.com", "individual", INDIVIDUAL).await;
+    app.customer_with_kyc("approved@example.com", "individual", INDIVIDUAL).await;
     let agent = app.staff("agent@kycdesk.test", &["support_agent"]).await;
     let id = find_customer(&agent, "approved@").await;
     let page = profile(&agent, id).await;
@@ -103,7 +92,7 @@ async fn the_approval_email_is_resent_only_for_an_approved_kyc(backend: Backend)
     assert!(profile(&agent, id).await.body.contains("The approval email is on its way again"));
     assert_eq!(app.count("outbox WHERE template = 'kyc_approved'").await, 2);
     eventually(Duration::from_secs(15), "two approval emails", || async {
-        (emails_to(&app, "approved@example.com").iter().filter(|e| e.subject.contains("approved")).count() == 2)
+        (app.emails_to("approved@example.com").iter().filter(|e| e.subject.contains("approved")).count() == 2)
             .then_some(())
     })
     .await;
@@ -118,15 +107,7 @@ async fn support_requests_reach_the_inbox_and_are_closed_once(backend: Backend) 
         ("stuck@example.com", "My KYC upload keeps failing with a timeout."),
         ("stranger@example.com", "Do you serve companies registered abroad?"),
     ] {
-        let visitor = app.visitor();
-        let form = visitor
-            .page("/support")
-            .await
-            .form(Some("Send message"))
-            .fill("Email", email)
-            .fill("Message", message)
-            .set("altcha", &app.solve_captcha().await);
-        assert_eq!(visitor.submit(&form).await.location(), Some("/support"));
+        assert_eq!(app.visitor().write_to_support(email, message).await.location(), Some("/support"));
     }
     let agent = app.staff("agent@kycdesk.test", &["support_agent"]).await;
     let inbox = agent.visitor.page("/console/support").await;

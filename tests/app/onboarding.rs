@@ -379,14 +379,9 @@ async fn logging_out_ends_the_session(backend: Backend) {
 async fn a_support_request_is_stored_and_acknowledged(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let visitor = app.visitor();
-    let form = visitor
-        .page("/support")
-        .await
-        .form(Some("Send message"))
-        .fill("Email", "help-me@example.com")
-        .fill("Message", "The verification email never arrived, even after resending it twice.")
-        .set("altcha", &app.solve_captcha().await);
-    let sent = visitor.submit(&form).await;
+    let sent = visitor
+        .write_to_support("help-me@example.com", "The verification email never arrived, even after resending it twice.")
+        .await;
     assert_eq!(sent.location(), Some("/support"));
     assert!(visitor.page("/support").await.body.contains("reference #1"));
     let (_, ack) = app.smtp.wait_for("help-me@example.com").await;

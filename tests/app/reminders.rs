@@ -1,11 +1,9 @@
 //! The reminders job: one email per due step, the latest step only, one
 //! reminder per customer per run, and a link that stops them.
 
-use std::time::Duration;
-
 use crate::common::email::ReceivedEmail;
 use crate::common::journeys::PASSWORD;
-use crate::common::{Backend, TestApp, eventually};
+use crate::common::{Backend, TestApp};
 use crate::on_both_backends;
 
 on_both_backends!(customers_stuck_in_onboarding_are_reminded_once_per_step_until_they_stop_it);
@@ -25,16 +23,7 @@ fn run_reminders(app: &TestApp) -> String {
 }
 
 async fn reminder_to(app: &TestApp, to: &str) -> ReceivedEmail {
-    eventually(Duration::from_secs(15), &format!("a reminder to {to}"), || async {
-        app.smtp
-            .received()
-            .into_iter()
-            .rev()
-            .filter(|e| e.rcpt_to.iter().any(|r| r == to))
-            .map(|e| ReceivedEmail::parse(&e.data))
-            .find(|e| e.text.contains("stop them here"))
-    })
-    .await
+    app.email_to(to, |e| e.text.contains("stop them here")).await
 }
 
 async fn customers_stuck_in_onboarding_are_reminded_once_per_step_until_they_stop_it(backend: Backend) {

@@ -1,11 +1,9 @@
 //! KYC review in the console: the queue, claims, approvals (four-eyes too),
 //! rejections and change requests, and what the customer sees of each.
 
-use std::time::Duration;
-
 use crate::common::email::ReceivedEmail;
-use crate::common::journeys::{StaffMember, Visitor, files};
-use crate::common::{Backend, Page, TestApp, eventually, unescape_html};
+use crate::common::journeys::{INDIVIDUAL, StaffMember, files};
+use crate::common::{Backend, Page, TestApp, unescape_html};
 use crate::on_both_backends;
 
 on_both_backends!(
@@ -16,32 +14,6 @@ on_both_backends!(
     racing_reviewers_produce_one_claim_and_one_decision,
     reviewers_cannot_review_their_own_account_and_claims_can_be_released,
 );
-
-/// A customer at `email` who has submitted KYC as `entity_type` with the
-/// documents in `uploads` (key, file name).
-pub(crate) async fn submitted<'a>(
-    app: &'a TestApp,
-    email: &str,
-    entity_type: &str,
-    uploads: &[(&str, &str)],
-) -> Visitor<'a> {
-    let customer = app.visitor();
-    customer.onboard(email).await;
-    assert_eq!(customer.choose_entity_type(entity_type).await.location(), Some("/settings/kyc"));
-    for (key, name) in uploads {
-        let page = if name.ends_with(".pdf") {
-            customer.upload(key, files::pdf(), name, "application/pdf").await
-        } else {
-            customer.upload(key, files::jpeg(), name, "image/jpeg").await
-        };
-        assert_eq!(page.location(), Some("/settings/kyc"), "{}", page.body);
-    }
-    let done = customer.submit_kyc().await;
-    assert_eq!(done.location(), Some("/settings/kyc"), "{}", done.body);
-    customer
-}
-
-pub(crate) const INDIVIDUAL: &[(&str, &str)] = &[("pan_card", "pan.pdf"), ("passport", "passport.jpg")];
 
 /// The case id of the first submission the queue lists.
 pub(crate) async fn first_case(reviewer: &StaffMember<'_>) -> i64 {
@@ -80,21 +52,12 @@ async fn post(reviewer: &StaffMember<'_>, path: &str) -> Page {
 
 /// The newest email to `to` whose subject contains `subject`.
 async fn email_about(app: &TestApp, to: &str, subject: &str) -> ReceivedEmail {
-    eventually(Duration::from_secs(15), &format!("`{subject}` to {to}"), || async {
-        app.smtp
-            .received()
-            .into_iter()
-            .rev()
-            .filter(|e| e.rcpt_to.iter().any(|r| r == to))
-            .map(|e| ReceivedEmail::parse(&e.data))
-            .find(|e| e.subject.contains(subject))
-    })
-    .await
+    app.email_to(to, |e| e.subject.contains(subject)).await
 }
 
 async fn a_reviewer_claims_and_approves_and_the_customer_is_emailed_and_unlocked(backend: Backend) {
     let app = TestApp::spawn(backend).await;
-    let asha = submitted(&app, "asha@example.com", "individual", INDIVIDUAL).await;
+    let asha = app.customer_with_kyc("asha@example.com", "individual", INDIVIDUAL).await;
     let reviewer = app.staff("rev@kycdesk.test", &["reviewer"]).await;
 
     let overview = reviewer.visitor.page("/console").await;
@@ -110,7 +73,7 @@ async fn a_reviewer_claims_and_approves_and_the_customer_is_emailed_and_unlocked
     }
 
     let page = case(&reviewer, id).await;
-    assert!(page.body.contains("PAN card") && page.body.contains("passport.jpg"), "{}", page.body);
+    assert!(page.body.contains("PAN card") && page.body.contains("passport.png"), "{}", page.body);
     assert!(page.body.contains("Asha Rao"), "the customer's details are shown");
     assert!(!page.body.contains(">Approve</button>"), "nothing can be decided before claiming");
     let early = post(&reviewer, &format!("/console/kyc/{id}/approve")).await;
@@ -128,7 +91,7 @@ async fn a_reviewer_claims_and_approves_and_the_customer_is_emailed_and_unlocked
     let document: i64 = claimed.body[start..].split('"').next().unwrap().parse().unwrap();
     let opened = reviewer.visitor.client.get(app.url(&format!("{link}{document}"))).send().await.unwrap();
     assert_eq!(opened.status(), 200);
-    assert!(opened.headers()["content-type"] == "application/pdf" || opened.headers()["content-type"] == "image/jpeg");
+    assert!(opened.headers()["content-type"] == "application/pdf" || opened.headers()["content-type"] == "image/png");
     assert_eq!(reviewer.visitor.page(&format!("/console/kyc/{}/documents/{document}", id + 1)).await.status, 404);
 
     let approve = case(&reviewer, id).await.form(Some("Approve"));
@@ -154,7 +117,7 @@ async fn a_reviewer_claims_and_approves_and_the_customer_is_emailed_and_unlocked
 
 async fn requested_changes_are_uploaded_again_and_resubmitted_with_the_history_kept(backend: Backend) {
     let app = TestApp::spawn(backend).await;
-    let ravi = submitted(&app, "ravi@example.com", "individual", INDIVIDUAL).await;
+    let ravi = app.customer_with_kyc("ravi@example.com", "individual", INDIVIDUAL).await;
     let reviewer = app.staff("rev@kycdesk.test", &["reviewer"]).await;
     let id = first_case(&reviewer).await;
     press(&reviewer, id, "Claim").await;
@@ -194,7 +157,7 @@ async fn requested_changes_are_uploaded_again_and_resubmitted_with_the_history_k
 
 async fn a_rejection_needs_a_reason_and_only_a_final_one_ends_resubmission(backend: Backend) {
     let app = TestApp::spawn(backend).await;
-    let mira = submitted(&app, "mira@example.com", "individual", INDIVIDUAL).await;
+    let mira = app.customer_with_kyc("mira@example.com", "individual", INDIVIDUAL).await;
     let reviewer = app.staff("rev@kycdesk.test", &["reviewer"]).await;
     let id = first_case(&reviewer).await;
     press(&reviewer, id, "Claim").await;
@@ -221,7 +184,7 @@ async fn a_rejection_needs_a_reason_and_only_a_final_one_ends_resubmission(backe
         2
     );
 
-    let omar = submitted(&app, "omar@example.com", "individual", INDIVIDUAL).await;
+    let omar = app.customer_with_kyc("omar@example.com", "individual", INDIVIDUAL).await;
     let queue = reviewer.visitor.page("/console/kyc").await;
     assert_eq!(crate::common::table_rows(&queue.body, "queue").len(), 1, "decided submissions leave the queue");
     let id = first_case(&reviewer).await;
@@ -244,8 +207,8 @@ async fn a_rejection_needs_a_reason_and_only_a_final_one_ends_resubmission(backe
 
 async fn four_eyes_types_need_a_second_approval_by_a_different_senior_reviewer(backend: Backend) {
     let app = TestApp::spawn(backend).await;
-    let uploads = [("passport", "passport.jpg"), ("utility_bill", "bill.pdf")];
-    let lee = submitted(&app, "lee@example.com", "foreign_entity", &uploads).await;
+    let uploads = [("passport", "passport.png"), ("utility_bill", "bill.pdf")];
+    let lee = app.customer_with_kyc("lee@example.com", "foreign_entity", &uploads).await;
     let first = app.staff("first@kycdesk.test", &["reviewer"]).await;
     let other = app.staff("other@kycdesk.test", &["reviewer"]).await;
     let senior = app.staff("senior@kycdesk.test", &["senior_reviewer"]).await;
@@ -276,7 +239,7 @@ async fn four_eyes_types_need_a_second_approval_by_a_different_senior_reviewer(b
 
 async fn racing_reviewers_produce_one_claim_and_one_decision(backend: Backend) {
     let app = TestApp::spawn(backend).await;
-    submitted(&app, "race@example.com", "individual", INDIVIDUAL).await;
+    app.customer_with_kyc("race@example.com", "individual", INDIVIDUAL).await;
     let one = app.staff("one@kycdesk.test", &["reviewer"]).await;
     let two = app.staff("two@kycdesk.test", &["reviewer"]).await;
     let id = first_case(&one).await;
@@ -300,7 +263,7 @@ async fn racing_reviewers_produce_one_claim_and_one_decision(backend: Backend) {
 
 async fn reviewers_cannot_review_their_own_account_and_claims_can_be_released(backend: Backend) {
     let app = TestApp::spawn(backend).await;
-    submitted(&app, "moonlighter@kycdesk.test", "individual", INDIVIDUAL).await;
+    app.customer_with_kyc("moonlighter@kycdesk.test", "individual", INDIVIDUAL).await;
     let own = app.staff("moonlighter@kycdesk.test", &["reviewer"]).await;
     let id = first_case(&own).await;
     let page = case(&own, id).await;

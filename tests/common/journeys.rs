@@ -148,6 +148,43 @@ impl Visitor<'_> {
         let form = self.page("/settings/kyc").await.form(Some("Submit"));
         self.submit(&form).await
     }
+
+    /// Writes to support through the public form.
+    pub async fn write_to_support(&self, email: &str, message: &str) -> Page {
+        let form = self
+            .page("/support")
+            .await
+            .form(Some("Send message"))
+            .fill("Email", email)
+            .fill("Message", message)
+            .set("altcha", &self.app.solve_captcha().await);
+        self.submit(&form).await
+    }
+}
+
+/// An individual's KYC documents: a PAN card and a passport.
+pub const INDIVIDUAL: &[(&str, &str)] = &[("pan_card", "pan.pdf"), ("passport", "passport.png")];
+
+impl TestApp {
+    /// A customer at `email` who has submitted KYC as `entity_type` with the
+    /// documents in `uploads` (key, file name; `.pdf` files are PDFs, others
+    /// PNG images).
+    pub async fn customer_with_kyc(&self, email: &str, entity_type: &str, uploads: &[(&str, &str)]) -> Visitor<'_> {
+        let customer = self.visitor();
+        customer.onboard(email).await;
+        assert_eq!(customer.choose_entity_type(entity_type).await.location(), Some("/settings/kyc"));
+        for (key, name) in uploads {
+            let page = if name.ends_with(".pdf") {
+                customer.upload(key, files::pdf(), name, "application/pdf").await
+            } else {
+                customer.upload(key, files::png(), name, "image/png").await
+            };
+            assert_eq!(page.location(), Some("/settings/kyc"), "{}", page.body);
+        }
+        let done = customer.submit_kyc().await;
+        assert_eq!(done.location(), Some("/settings/kyc"), "{}", done.body);
+        customer
+    }
 }
 
 /// A staff member driving the console.

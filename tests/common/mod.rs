@@ -164,6 +164,24 @@ impl TestApp {
         base64::engine::general_purpose::STANDARD.encode(payload.to_string())
     }
 
+    /// The emails the SMTP listener got for `to`, oldest first.
+    pub fn emails_to(&self, to: &str) -> Vec<email::ReceivedEmail> {
+        self.smtp
+            .received()
+            .into_iter()
+            .filter(|e| e.rcpt_to.iter().any(|r| r == to))
+            .map(|e| email::ReceivedEmail::parse(&e.data))
+            .collect()
+    }
+
+    /// Waits for the newest email to `to` that `matches`.
+    pub async fn email_to(&self, to: &str, matches: impl Fn(&email::ReceivedEmail) -> bool) -> email::ReceivedEmail {
+        eventually(Duration::from_secs(15), &format!("an email to {to}"), || async {
+            self.emails_to(to).into_iter().rev().find(|e| matches(e))
+        })
+        .await
+    }
+
     /// Every audited action, oldest first.
     pub async fn audit_actions(&self) -> Vec<String> {
         use diesel::prelude::*;
