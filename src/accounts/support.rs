@@ -94,6 +94,11 @@ impl SupportRequest {
     }
 }
 
+/// How many requests wait for an answer.
+pub fn open_count(conn: &mut DbConnection) -> QueryResult<i64> {
+    support_requests::table.filter(support_requests::status.eq("open")).count().get_result(conn)
+}
+
 /// The open requests oldest first (the longest waiting on top), or the
 /// closed ones newest first.
 pub fn inbox(conn: &mut DbConnection, open: bool, limit: i64) -> QueryResult<Vec<SupportRequest>> {

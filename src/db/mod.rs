@@ -181,6 +181,11 @@ pub fn contains_pattern(needle: &str) -> String {
     pattern
 }
 
+/// The count for `key` in the rows of a `GROUP BY key` count; 0 when absent.
+pub fn count_for(counts: &[(String, i64)], key: &str) -> i64 {
+    counts.iter().find(|(k, _)| k == key).map_or(0, |(_, n)| *n)
+}
+
 /// The current time as stored: UTC, truncated to microseconds so that both
 /// backends give back exactly what was written.
 pub fn now() -> PrimitiveDateTime {

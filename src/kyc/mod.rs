@@ -74,17 +74,17 @@ pub enum KycStatus {
 }
 
 impl KycStatus {
+    pub const ALL: [KycStatus; 6] = [
+        KycStatus::Draft,
+        KycStatus::Submitted,
+        KycStatus::InReview,
+        KycStatus::ChangesRequested,
+        KycStatus::Approved,
+        KycStatus::Rejected,
+    ];
+
     pub fn parse(raw: &str) -> Option<KycStatus> {
-        [
-            KycStatus::Draft,
-            KycStatus::Submitted,
-            KycStatus::InReview,
-            KycStatus::ChangesRequested,
-            KycStatus::Approved,
-            KycStatus::Rejected,
-        ]
-        .into_iter()
-        .find(|s| s.as_str() == raw)
+        KycStatus::ALL.into_iter().find(|s| s.as_str() == raw)
     }
 
     pub fn as_str(self) -> &'static str {

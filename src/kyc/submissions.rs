@@ -116,6 +116,14 @@ pub fn all_of(conn: &mut DbConnection, customer_id: i64) -> QueryResult<Vec<Subm
         .load(conn)
 }
 
+/// Submissions per status, for the metrics page and the console overview.
+pub fn count_by_status(conn: &mut DbConnection) -> QueryResult<Vec<(String, i64)>> {
+    kyc_submissions::table
+        .group_by(kyc_submissions::status)
+        .select((kyc_submissions::status, diesel::dsl::count_star()))
+        .load(conn)
+}
+
 /// The status of each listed customer's latest submission.
 pub fn latest_statuses(conn: &mut DbConnection, customer_ids: &[i64]) -> QueryResult<HashMap<i64, KycStatus>> {
     let rows: Vec<(i64, String)> = kyc_submissions::table

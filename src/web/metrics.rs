@@ -38,6 +38,13 @@ pub struct Metrics {
     requests: Family<RequestLabels, Counter>,
     latency: Family<RouteLabels, Histogram>,
     pub outbox_messages: Family<StateLabels, Gauge>,
+    pub kyc_submissions: Family<StatusLabels, Gauge>,
+    pub open_support_requests: Gauge,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct StatusLabels {
+    pub status: String,
 }
 
 impl Metrics {
@@ -51,7 +58,15 @@ impl Metrics {
         registry.register("http_requests", "HTTP requests answered", requests.clone());
         registry.register("http_request_duration_seconds", "Time to answer an HTTP request", latency.clone());
         registry.register("outbox_messages", "Emails in the outbox by delivery state", outbox_messages.clone());
-        Metrics { registry, requests, latency, outbox_messages }
+        let kyc_submissions = Family::<StatusLabels, Gauge>::default();
+        registry.register("kyc_submissions", "KYC submissions by review status", kyc_submissions.clone());
+        let open_support_requests = Gauge::default();
+        registry.register(
+            "support_requests_open",
+            "Support requests waiting for an answer",
+            open_support_requests.clone(),
+        );
+        Metrics { registry, requests, latency, outbox_messages, kyc_submissions, open_support_requests }
     }
 
     pub fn encode(&self) -> String {

@@ -8,8 +8,10 @@ use diesel::RunQueryDsl;
 
 use super::AppState;
 use super::error::AppResult;
-use super::metrics::StateLabels;
-use crate::db::migrations;
+use super::metrics::{StateLabels, StatusLabels};
+use crate::accounts::support;
+use crate::db::{count_for, migrations};
+use crate::kyc::{KycStatus, submissions};
 use crate::mail::outbox;
 
 /// The process is up and answering.
@@ -37,10 +39,18 @@ pub async fn readyz(State(state): State<AppState>) -> impl IntoResponse {
 }
 
 pub async fn metrics(State(state): State<AppState>) -> AppResult<impl IntoResponse> {
-    let counts = state.db.run(|conn| outbox::count_by_state(conn).map_err(crate::web::AppError::from)).await?;
-    for name in ["pending", "sending", "sent", "failed"] {
-        let count = counts.iter().find(|(state, _)| state == name).map_or(0, |(_, n)| *n);
-        state.metrics.outbox_messages.get_or_create(&StateLabels { state: name.into() }).set(count);
+    let (outbox, kyc, support) = state
+        .db
+        .run(|conn| -> Result<_, crate::web::AppError> {
+            Ok((outbox::count_by_state(conn)?, submissions::count_by_status(conn)?, support::open_count(conn)?))
+        })
+        .await?;
+    for name in outbox::State::ALL.map(outbox::State::as_str) {
+        state.metrics.outbox_messages.get_or_create(&StateLabels { state: name.into() }).set(count_for(&outbox, name));
     }
+    for name in KycStatus::ALL.map(KycStatus::as_str) {
+        state.metrics.kyc_submissions.get_or_create(&StatusLabels { status: name.into() }).set(count_for(&kyc, name));
+    }
+    state.metrics.open_support_requests.set(support);
     Ok(([(CONTENT_TYPE, "application/openmetrics-text; version=1.0.0; charset=utf-8")], state.metrics.encode()))
 }

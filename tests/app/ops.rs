@@ -23,6 +23,8 @@ async fn health_readiness_and_metrics_answer(backend: Backend) {
     );
     assert!(metrics.body.contains("kycdesk_http_request_duration_seconds_bucket"), "{}", metrics.body);
     assert!(metrics.body.contains(r#"kycdesk_outbox_messages{state="pending"} 0"#), "{}", metrics.body);
+    assert!(metrics.body.contains(r#"kycdesk_kyc_submissions{status="submitted"} 0"#), "{}", metrics.body);
+    assert!(metrics.body.contains("kycdesk_support_requests_open 0"), "{}", metrics.body);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

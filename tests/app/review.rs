@@ -62,6 +62,14 @@ async fn a_reviewer_claims_and_approves_and_the_customer_is_emailed_and_unlocked
 
     let overview = reviewer.visitor.page("/console").await;
     assert!(unescape_html(&overview.body).contains(r#"href="/console/kyc""#), "reviewers see the queue");
+    assert!(
+        overview.body.contains("KYC waiting for a reviewer</a> <span class=\"state\">1</span>"),
+        "{}",
+        overview.body
+    );
+    assert!(!overview.body.contains("Open support requests"), "a reviewer is not shown support work");
+    let metrics = app.get_page("/metrics").await;
+    assert!(metrics.body.contains(r#"kycdesk_kyc_submissions{status="submitted"} 1"#), "{}", metrics.body);
     let queue = reviewer.visitor.page("/console/kyc").await;
     let rows = crate::common::table_rows(&queue.body, "queue");
     assert_eq!(rows.len(), 1);
