@@ -104,6 +104,12 @@ impl EntityTypes {
         &self.0
     }
 
+    /// How many approvals a submission of entity type `key` needs. A type an
+    /// operator has since removed from the policy gets the stricter review.
+    pub fn approvals_needed(&self, key: &str) -> usize {
+        self.get(key).map_or(2, |t| usize::from(t.approvals))
+    }
+
     /// Parses and checks a policy file; `file` names it in errors.
     pub fn parse(file: &str, text: &str) -> Result<EntityTypes, PolicyError> {
         let line_of = |span: Range<usize>| text[..span.start.min(text.len())].matches('\n').count() + 1;

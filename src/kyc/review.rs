@@ -516,9 +516,7 @@ pub async fn decide(
                 if !approvals.is_empty() && !reviewer.senior {
                     return Err(ReviewError::NeedsSenior);
                 }
-                // An entity type an operator has since removed gets the
-                // stricter review.
-                let needed = entity_type.map_or(2, |t| usize::from(t.approvals));
+                let needed = types.approvals_needed(&submission.entity_type);
                 let complete = approvals.len() + 1 >= needed;
                 let moved = if complete {
                     diesel::update(guarded)
@@ -686,9 +684,12 @@ pub async fn open_document(
     origin: Origin,
 ) -> anyhow::Result<Option<Document>> {
     db.write(move |conn| -> anyhow::Result<Option<Document>> {
+        // Drafts are the customer's own until submitted, as on the case page.
         let document: Option<Document> = kyc_documents::table
+            .inner_join(kyc_submissions::table)
             .filter(kyc_documents::id.eq(document_id))
             .filter(kyc_documents::submission_id.eq(id))
+            .filter(kyc_submissions::status.ne(KycStatus::Draft.as_str()))
             .select(Document::as_select())
             .first(conn)
             .optional()?;

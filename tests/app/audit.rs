@@ -155,6 +155,8 @@ async fn an_auditor_filters_exports_and_verifies_the_log_in_the_console(backend:
         assert_eq!(&pair[1][10], &pair[0][11], "each row's previous hash is the row before's hash");
     }
     assert!(records.iter().any(|r| &r[8] == "'=HYPERLINK(\"x\")"), "formula-like cells are defused");
+    let unparsed = auditor.visitor.page("/console/audit/export.csv?from=soon").await;
+    assert_eq!(unparsed.location(), Some("/console/audit?from=soon"), "a bad filter is explained on the list");
     let filtered = auditor.visitor.client.get(app.url("/console/audit/export.csv?action=test.")).send().await.unwrap();
     assert_eq!(filtered.text().await.unwrap().lines().count(), 4, "a header and the three matching rows");
 

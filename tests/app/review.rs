@@ -121,6 +121,17 @@ async fn a_reviewer_claims_and_approves_and_the_customer_is_emailed_and_unlocked
         assert!(actions.iter().any(|a| a == action), "{action} in {actions:?}");
     }
     assert_eq!(actions.iter().filter(|a| *a == "kyc.approved").count(), 1);
+
+    // A draft stays the customer's own until it is submitted.
+    let drafting = app.visitor();
+    drafting.onboard("drafting@example.com").await;
+    drafting.choose_entity_type("individual").await;
+    drafting.upload("pan_card", files::pdf(), "pan.pdf", "application/pdf").await;
+    assert_eq!(app.count("kyc_submissions WHERE status = 'draft'").await, 1);
+    let draft = id + 1;
+    assert_eq!(reviewer.visitor.page(&format!("/console/kyc/{draft}")).await.status, 404);
+    let draft_document = app.count("kyc_documents").await;
+    assert_eq!(reviewer.visitor.page(&format!("/console/kyc/{draft}/documents/{draft_document}")).await.status, 404);
 }
 
 async fn requested_changes_are_uploaded_again_and_resubmitted_with_the_history_kept(backend: Backend) {

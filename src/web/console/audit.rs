@@ -258,7 +258,8 @@ pub async fn export(
     Client(origin): Client,
     Query(typed): Query<AuditQuery>,
 ) -> AppResult<Response> {
-    let filter = typed.filter().map_err(|_| AppError::NotFound)?;
+    // A filter that does not parse is explained on the list page.
+    let filter = typed.filter().map_err(|_| AppError::Redirect(format!("/console/audit?{}", typed.encoded())))?;
     record(&state.db, &me, origin, "audit.exported", json!({ "filters": typed.encoded() })).await?;
     let db = state.db.clone();
     let batches = futures_util::stream::try_unfold(Some(0i64), move |cursor| {

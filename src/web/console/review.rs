@@ -89,10 +89,6 @@ fn entity_label(state: &AppState, key: &str) -> String {
     state.entity_types.get(key).map_or_else(|| key.to_string(), |t| t.label.clone())
 }
 
-fn approvals_needed(state: &AppState, key: &str) -> usize {
-    state.entity_types.get(key).map_or(2, |t| usize::from(t.approvals))
-}
-
 pub async fn queue(
     State(state): State<AppState>,
     me: Staff<ReadKyc>,
@@ -123,7 +119,7 @@ pub async fn queue(
                     status: status.as_str(),
                     status_label: status.label(),
                     claimed_by: item.claimed_by.clone(),
-                    approvals: format!("{} of {}", item.approvals, approvals_needed(&state, &s.entity_type)),
+                    approvals: format!("{} of {}", item.approvals, state.entity_types.approvals_needed(&s.entity_type)),
                 }
             })
             .collect(),
@@ -286,7 +282,7 @@ async fn case_page<P: Permission>(
         entity_type: entity_label(state, &s.entity_type),
         submitted: s.submitted_at.map(view::timestamp).unwrap_or_default(),
         round: s.review_round,
-        approvals_needed: approvals_needed(state, &s.entity_type),
+        approvals_needed: state.entity_types.approvals_needed(&s.entity_type),
         approved_by: case.approvals.iter().map(|&id| staff_name(id)).collect(),
         claimed_by: s.claimed_by.map(staff_name),
         claimed_by_me,
