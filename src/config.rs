@@ -11,6 +11,9 @@ use lettre::message::Mailbox;
 use secrecy::{ExposeSecret, SecretString};
 use url::Url;
 
+/// Variables read by one command rather than the configuration.
+const COMMAND_VARIABLES: &[&str] = &["KYCDESK_CONFIG", "KYCDESK_STAFF_PASSWORD", "KYCDESK_DEMO_PASSWORD"];
+
 /// Every setting kycdesk reads, as (environment variable, what it means).
 /// The `kycdesk.toml` key is the variable's name without the prefix, in lower case.
 pub const SETTINGS: &[(&str, &str)] = &[
@@ -211,8 +214,7 @@ impl Sources {
         self.env
             .keys()
             .filter(|k| {
-                *k != "KYCDESK_CONFIG"
-                    && *k != "KYCDESK_STAFF_PASSWORD"
+                !COMMAND_VARIABLES.contains(&k.as_str())
                     && !k.starts_with("KYCDESK_TEST_")
                     && !SETTINGS.iter().any(|(name, _)| name == k)
             })

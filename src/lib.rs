@@ -7,6 +7,7 @@ pub mod authz;
 pub mod captcha;
 pub mod config;
 pub mod db;
+pub mod demo;
 pub mod domain;
 pub mod jobs;
 pub mod kyc;

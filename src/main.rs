@@ -39,6 +39,18 @@ enum Command {
         #[command(subcommand)]
         command: JobsCommand,
     },
+    /// Demo data for trying kycdesk out.
+    Demo {
+        #[command(subcommand)]
+        command: DemoCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum DemoCommand {
+    /// Fill an empty database with customers at every onboarding step. Their
+    /// password comes from KYCDESK_DEMO_PASSWORD, or is made up and printed.
+    Seed,
 }
 
 #[derive(Subcommand)]
@@ -126,6 +138,7 @@ async fn run(command: Command, config: Config) -> anyhow::Result<ExitCode> {
         }
         Command::Staff { command } => staff_command(command, config).await,
         Command::Jobs { command } => jobs_command(command, config).await,
+        Command::Demo { command: DemoCommand::Seed } => demo_seed(config).await,
         Command::Audit { command: AuditCommand::Verify } => {
             let db = open_database(&config).await?;
             let outcome = db.run(|conn| kycdesk::audit::verify::verify(conn).map_err(anyhow::Error::from)).await?;
@@ -192,6 +205,22 @@ async fn jobs_command(command: JobsCommand, config: Config) -> anyhow::Result<Ex
             Ok(ExitCode::SUCCESS)
         }
     }
+}
+
+async fn demo_seed(config: Config) -> anyhow::Result<ExitCode> {
+    let typed = std::env::var("KYCDESK_DEMO_PASSWORD")
+        .unwrap_or_else(|_| format!("Kyc-{}-7a", &kycdesk::tokens::random_token()[..12]));
+    let password = Password::parse(&typed, None).map_err(|e| anyhow::anyhow!("KYCDESK_DEMO_PASSWORD: {e}"))?;
+    let db = open_database(&config).await?;
+    let store = kycdesk::open_document_store(&config)?;
+    let types = kycdesk::kyc::EntityTypes::load(config.policy_dir.as_deref())?;
+    let seeded = kycdesk::demo::seed(&db, &store, &types, &password).await?;
+    println!("demo customers created, each with the password {typed}");
+    for email in seeded {
+        println!("  {email}");
+    }
+    println!("review them in the console: kycdesk staff add you@example.com --name \"Your Name\" --role reviewer");
+    Ok(ExitCode::SUCCESS)
 }
 
 fn init_logging(format: LogFormat) {

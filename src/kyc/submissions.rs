@@ -156,7 +156,7 @@ pub fn open_change_requests(conn: &mut DbConnection, submission_id: i64) -> Quer
 
 /// Adds a step to the submission's history: its new status, who moved it
 /// there and, for staff decisions, a note.
-pub(super) fn record_event(
+pub fn record_event(
     conn: &mut DbConnection,
     submission_id: i64,
     status: KycStatus,

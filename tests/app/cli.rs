@@ -124,3 +124,44 @@ async fn behind_a_trusted_proxy_the_forwarded_address_is_audited() {
         assert_eq!(from, 1, "trust={trust:?}");
     }
 }
+
+on_both_backends!(demo_seed_fills_an_empty_database_once);
+
+async fn demo_seed_fills_an_empty_database_once(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let seed = || {
+        std::process::Command::new(env!("CARGO_BIN_EXE_kycdesk"))
+            .args(["demo", "seed"])
+            .env_clear()
+            .envs(app.cli_env())
+            .env("KYCDESK_DEMO_PASSWORD", crate::common::journeys::PASSWORD)
+            .output()
+            .expect("kycdesk runs")
+    };
+    let output = seed();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(output.status.success(), "{stdout} {}", String::from_utf8_lossy(&output.stderr));
+    assert!(stdout.contains("rahul.individual@example.com"), "{stdout}");
+    assert_eq!(app.count("customers").await, 6);
+    assert_eq!(app.count("kyc_submissions WHERE status = 'submitted'").await, 2);
+    assert_eq!(app.count("kyc_submissions WHERE status = 'approved'").await, 1);
+    assert_eq!(app.count("kyc_submissions WHERE status = 'draft'").await, 1);
+    assert_eq!(app.count("outbox").await, 0, "demo addresses are never emailed");
+    let documents = std::fs::read_dir(app.data_dir.path().join("documents")).unwrap().count() as i64;
+    assert_eq!(documents, app.count("kyc_documents").await, "every document row has its file");
+
+    let approved = app.visitor();
+    let login = approved.log_in("accounts@uday-associates.example.com", crate::common::journeys::PASSWORD).await;
+    assert_eq!(login.location(), Some("/dashboard"), "{}", login.body);
+    assert!(!approved.page("/dashboard").await.body.contains("Complete KYC to unlock"));
+    assert!(approved.page("/settings/billing").await.body.contains("27AAPFU0939F1ZV"));
+    let reviewer = app.staff("rev@kycdesk.test", &["reviewer"]).await;
+    let queue = reviewer.visitor.page("/console/kyc").await;
+    assert_eq!(crate::common::table_rows(&queue.body, "queue").len(), 2, "the console has work to show");
+
+    let again = seed();
+    assert!(!again.status.success());
+    assert!(String::from_utf8_lossy(&again.stderr).contains("already has 6 customers"));
+    assert_eq!(app.count("customers").await, 6);
+    assert!(app.run_cli(&["audit", "verify"]).status.success());
+}
