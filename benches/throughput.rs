@@ -1,5 +1,6 @@
 //! Throughput figures for the paths that bound capacity: password hashing,
-//! audited writes on SQLite, chain verification, and whole HTTP requests.
+//! audited writes on SQLite, chain verification, the KYC review queue over a
+//! backlog, and whole HTTP requests.
 //! Run with `cargo bench`; it prints figures and asserts nothing.
 
 use std::collections::BTreeMap;
@@ -11,6 +12,7 @@ use kycdesk::accounts::hashing::PasswordHasher;
 use kycdesk::audit::{self, Actor, Event, Origin};
 use kycdesk::config::{Config, Sources};
 use kycdesk::domain::{Gstin, IndianState, Pan, Password};
+use kycdesk::kyc::review::{self, QueueFilter, QueueView};
 
 fn report(what: &str, count: usize, elapsed: Duration) {
     let per_second = count as f64 / elapsed.as_secs_f64();
@@ -90,6 +92,41 @@ async fn main() -> anyhow::Result<()> {
     let outcome = db.run(|conn| audit::verify::verify(conn).map_err(anyhow::Error::from)).await?;
     assert_eq!(outcome, audit::verify::Outcome::Intact { rows: writes as u64 });
     report("audit chain verification (rows)", writes, started.elapsed());
+
+    // The review queue over a backlog: 5000 submitted KYCs.
+    let backlog = 5000;
+    db.write(move |conn| -> anyhow::Result<()> {
+        use diesel::RunQueryDsl;
+        for i in 0..backlog {
+            diesel::sql_query(format!(
+                "INSERT INTO customers (email, password_hash, password_changed_at, terms_version, terms_accepted_at, \
+                 created_at, first_name, last_name) VALUES ('c{i}@example.com', 'x', '2026-01-01 00:00:00', 'v', \
+                 '2026-01-01 00:00:00', '2026-01-01 00:00:00', 'First{i}', 'Last{i}')"
+            ))
+            .execute(conn)?;
+            diesel::sql_query(format!(
+                "INSERT INTO kyc_submissions (customer_id, entity_type, status, created_at, submitted_at) \
+                 VALUES ({}, 'individual', 'submitted', '2026-01-01 00:00:00', '2026-01-02 00:00:00')",
+                i + 1
+            ))
+            .execute(conn)?;
+        }
+        Ok(())
+    })
+    .await?;
+    for (what, search) in
+        [("review queue, oldest 200 of 5000 waiting", None), ("review queue, search by name", Some("last4999"))]
+    {
+        let filter = QueueFilter { view: QueueView::Waiting, entity_type: None, search: search.map(str::to_string) };
+        let runs = 50;
+        let started = Instant::now();
+        for _ in 0..runs {
+            let filter = filter.clone();
+            let rows = db.run(move |conn| review::queue(conn, &filter, 200).map_err(anyhow::Error::from)).await?;
+            assert!(!rows.is_empty());
+        }
+        report(what, runs, started.elapsed());
+    }
 
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let address = listener.local_addr()?;
