@@ -408,7 +408,13 @@ pub async fn claim(db: &Db, reviewer: Reviewer, id: i64, origin: Origin) -> Resu
         ))
         .execute(conn)?;
         if claimed == 0 {
-            return Err(ReviewError::NotReviewable);
+            // Someone claimed it since it was read (on PostgreSQL the update
+            // waited for their commit): say who.
+            let holder = load(conn, id)?.and_then(|(s, _)| s.claimed_by);
+            return Err(match holder {
+                Some(holder) => ReviewError::ClaimedByOther(holder_name(conn, holder)?),
+                None => ReviewError::NotReviewable,
+            });
         }
         if submission.status() == KycStatus::Submitted {
             record_event(conn, id, KycStatus::InReview, Actor::Staff(reviewer.id), None)?;
