@@ -248,9 +248,9 @@ fn parse_file(text: &str) -> Result<BTreeMap<String, String>, ConfigError> {
     Ok(settings)
 }
 
-fn parse_number<T: std::str::FromStr>(sources: &Sources, setting: &str, default: T, min: T) -> Result<T, ConfigError>
+fn parse_number<T>(sources: &Sources, setting: &str, default: T, min: T) -> Result<T, ConfigError>
 where
-    T: PartialOrd + fmt::Display,
+    T: std::str::FromStr + PartialOrd + fmt::Display,
 {
     match sources.get(setting) {
         None => Ok(default),

@@ -1,7 +1,10 @@
 //! The operator's files (`policies/`, `jobs/`): where they are read from,
 //! and the error that names a file and line when one is wrong.
 
+use std::ops::Range;
 use std::path::Path;
+
+use serde::de::DeserializeOwned;
 
 /// What a policy file's mistake is, and on which line.
 #[derive(Debug, thiserror::Error)]
@@ -37,4 +40,26 @@ pub fn read(
         message: e.to_string(),
     })?;
     Ok((shown, text))
+}
+
+/// An operator's TOML file being read: parsed whole, with mistakes named by
+/// file and line.
+pub struct TomlFile<'a> {
+    pub file: &'a str,
+    pub text: &'a str,
+}
+
+impl TomlFile<'_> {
+    pub fn parse<T: DeserializeOwned>(&self) -> Result<T, PolicyError> {
+        toml::from_str(self.text).map_err(|e| self.error(e.span().map_or(1, |span| self.line_of(span)), e.message()))
+    }
+
+    /// The 1-based line a parsed value's span starts on.
+    pub fn line_of(&self, span: Range<usize>) -> usize {
+        self.text[..span.start.min(self.text.len())].matches('\n').count() + 1
+    }
+
+    pub fn error(&self, line: usize, message: impl Into<String>) -> PolicyError {
+        PolicyError { file: self.file.to_string(), line, message: message.into() }
+    }
 }

@@ -60,7 +60,7 @@ impl SmsSender for FileSms {
                     files.push((stamp, entry.path()));
                 }
             }
-            files.sort_unstable_by(|a, b| b.0.cmp(&a.0));
+            files.sort_unstable_by_key(|file| std::cmp::Reverse(file.0));
             let mut messages = Vec::new();
             for (stamp, path) in files.into_iter().take(limit) {
                 let content = tokio::fs::read_to_string(&path).await?;

@@ -24,7 +24,7 @@ use crate::db::schema::{billing_details, customers, kyc_submissions, reminder_se
 use crate::db::{self, DbConnection, is_unique_violation};
 use crate::kyc::KycStatus;
 use crate::mail::outbox;
-use crate::policy::{self, PolicyError};
+use crate::policy::{self, PolicyError, TomlFile};
 use crate::tokens::{keyed_hash, keyed_hash_matches, random_token};
 
 const BUILT_IN: &str = include_str!("../../jobs/reminders.toml");
@@ -111,10 +111,10 @@ impl Reminders {
     }
 
     fn parse(file: &str, text: &str) -> Result<Reminders, PolicyError> {
-        let line_of = |span: Range<usize>| text[..span.start.min(text.len())].matches('\n').count() + 1;
-        let error = |line: usize, message: String| PolicyError { file: file.to_string(), line, message };
-        let raw: RawFile =
-            toml::from_str(text).map_err(|e| error(e.span().map_or(1, line_of), e.message().to_string()))?;
+        let toml = TomlFile { file, text };
+        let line_of = |span: Range<usize>| toml.line_of(span);
+        let error = |line: usize, message: String| toml.error(line, message);
+        let raw: RawFile = toml.parse()?;
         let mut stages: Vec<Stage> = Vec::new();
         for raw_stage in raw.stage {
             let line = line_of(raw_stage.key.span());

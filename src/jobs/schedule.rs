@@ -9,7 +9,7 @@ use serde::Deserialize;
 use toml::Spanned;
 
 use super::JobName;
-use crate::policy::{self, PolicyError};
+use crate::policy::{self, PolicyError, TomlFile};
 
 const BUILT_IN: &str = include_str!("../../jobs/schedules.toml");
 
@@ -64,10 +64,10 @@ impl Schedule {
     }
 
     fn parse(file: &str, text: &str) -> Result<Schedule, PolicyError> {
-        let line_of = |span: Range<usize>| text[..span.start.min(text.len())].matches('\n').count() + 1;
-        let error = |line: usize, message: String| PolicyError { file: file.to_string(), line, message };
-        let raw: RawFile =
-            toml::from_str(text).map_err(|e| error(e.span().map_or(1, line_of), e.message().to_string()))?;
+        let toml = TomlFile { file, text };
+        let line_of = |span: Range<usize>| toml.line_of(span);
+        let error = |line: usize, message: String| toml.error(line, message);
+        let raw: RawFile = toml.parse()?;
         let mut entries: Vec<Entry> = Vec::new();
         for raw_job in raw.job {
             let line = line_of(raw_job.name.span());

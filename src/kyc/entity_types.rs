@@ -9,7 +9,7 @@ use toml::Spanned;
 
 use super::FileKind;
 use crate::domain::{AccountType, Pan};
-use crate::policy::{self, PolicyError};
+use crate::policy::{self, PolicyError, TomlFile};
 
 const BUILT_IN: &str = include_str!("../../policies/entity_types.toml");
 
@@ -112,12 +112,10 @@ impl EntityTypes {
 
     /// Parses and checks a policy file; `file` names it in errors.
     pub fn parse(file: &str, text: &str) -> Result<EntityTypes, PolicyError> {
-        let line_of = |span: Range<usize>| text[..span.start.min(text.len())].matches('\n').count() + 1;
-        let error = |line: usize, message: String| PolicyError { file: file.to_string(), line, message };
-        let raw: RawFile = toml::from_str(text).map_err(|e| {
-            let line = e.span().map_or(1, line_of);
-            error(line, e.message().to_string())
-        })?;
+        let toml = TomlFile { file, text };
+        let line_of = |span: Range<usize>| toml.line_of(span);
+        let error = |line: usize, message: String| toml.error(line, message);
+        let raw: RawFile = toml.parse()?;
         if raw.entity_type.is_empty() {
             return Err(error(1, "no [[entity_type]] is defined".into()));
         }

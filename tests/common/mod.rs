@@ -13,7 +13,7 @@ pub mod smtp;
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
-use std::path::PathBuf;
+use std::path::Path;
 use std::time::Duration;
 
 use kycdesk::App;
@@ -108,7 +108,7 @@ impl TestApp {
         let address = listener.local_addr().expect("address");
         let base_url = format!("http://{address}");
 
-        let mut env = test_settings(&database_url, &data_dir.path().to_path_buf());
+        let mut env = test_settings(&database_url, data_dir.path());
         env.insert("KYCDESK_BIND".into(), address.to_string());
         env.insert("KYCDESK_BASE_URL".into(), base_url.clone());
         env.insert("KYCDESK_SMTP_URL".into(), format!("smtp://127.0.0.1:{}", smtp.port()));
@@ -235,7 +235,7 @@ impl TestApp {
     /// A second instance of the app on this one's database and data
     /// directory, as a scaled-out deployment runs it.
     pub async fn another_instance(&self, settings: &[(&str, &str)]) -> App {
-        let mut env = test_settings(&self.database_url, &self.data_dir.path().to_path_buf());
+        let mut env = test_settings(&self.database_url, self.data_dir.path());
         env.extend(settings.iter().map(|(k, v)| (k.to_string(), v.to_string())));
         App::build(Config::load(&Sources::new(env, None).expect("settings")).expect("config"))
             .await
@@ -245,7 +245,7 @@ impl TestApp {
     /// The settings a `kycdesk` subprocess shares with this app: its
     /// database, data directory and the base URL links are built from.
     pub fn cli_env(&self) -> Vec<(String, String)> {
-        let mut env = test_settings(&self.database_url, &self.data_dir.path().to_path_buf());
+        let mut env = test_settings(&self.database_url, self.data_dir.path());
         env.insert("KYCDESK_BASE_URL".into(), self.base_url.clone());
         env.into_iter().collect()
     }
@@ -261,7 +261,7 @@ impl TestApp {
     }
 }
 
-fn test_settings(database_url: &str, data_dir: &PathBuf) -> BTreeMap<String, String> {
+fn test_settings(database_url: &str, data_dir: &Path) -> BTreeMap<String, String> {
     BTreeMap::from([
         ("KYCDESK_DATABASE_URL".into(), database_url.to_string()),
         ("KYCDESK_DATA_DIR".into(), data_dir.display().to_string()),
