@@ -154,9 +154,14 @@ impl Reminders {
     }
 }
 
+/// What a customer's "stop reminders" link signs.
+fn stop_message(customer_id: i64) -> String {
+    format!("reminders-stop:{customer_id}")
+}
+
 /// The signature in a customer's "stop reminders" link.
 fn stop_signature(key: &SecretKey, customer_id: i64) -> String {
-    keyed_hash(key, &format!("reminders-stop:{customer_id}"))
+    keyed_hash(key, &stop_message(customer_id))
 }
 
 pub fn stop_link(config: &Config, customer_id: i64) -> String {
@@ -164,7 +169,7 @@ pub fn stop_link(config: &Config, customer_id: i64) -> String {
 }
 
 pub fn stop_link_is_genuine(key: &SecretKey, customer_id: i64, signature: &str) -> bool {
-    keyed_hash_matches(key, &format!("reminders-stop:{customer_id}"), signature)
+    keyed_hash_matches(key, &stop_message(customer_id), signature)
 }
 
 /// Customers in `gap` since at least `cutoff` who have not had step `step`
@@ -298,10 +303,10 @@ pub async fn run(ctx: &JobContext) -> anyhow::Result<Value> {
     Ok(json!({ "sent": sent }))
 }
 
-/// Stops reminder emails for the customer; audited. `false` when they were
-/// stopped already.
-pub async fn stop(db: &crate::db::Db, customer_id: i64, origin: Origin) -> anyhow::Result<bool> {
-    db.write(move |conn| -> anyhow::Result<bool> {
+/// Stops reminder emails for the customer; audited when it changes anything
+/// (a second press of the button does not).
+pub async fn stop(db: &crate::db::Db, customer_id: i64, origin: Origin) -> anyhow::Result<()> {
+    db.write(move |conn| -> anyhow::Result<()> {
         let stopped = diesel::update(
             customers::table.filter(customers::id.eq(customer_id)).filter(customers::reminders_stopped_at.is_null()),
         )
@@ -314,7 +319,7 @@ pub async fn stop(db: &crate::db::Db, customer_id: i64, origin: Origin) -> anyho
                     .subject("customer", customer_id),
             )?;
         }
-        Ok(stopped == 1)
+        Ok(())
     })
     .await
 }
